@@ -1,0 +1,55 @@
+"""Classical spiking Hopfield network with Hebbian couplings and global inhibition.
+
+Hopfield (1982) and Amit, Gutfreund & Sompolinsky (1985) in spiking form:
+binary units n_i in {0, 1} become escape-noise neurons that fire at
+r_max sigma(h_i / T) (Glauber dynamics at temperature T), where the local
+field h_i = sum_j J_ij n_j + b_i - g (A - a) is filtered from presynaptic
+spikes. ``J`` and ``b`` are the Hebbian couplings of
+:func:`hopfield_brian.reference.hebbian_couplings` (bipolar patterns, or
+sparse {0, 1} patterns of coding level a as in Tsodyks & Feigel'man 1988).
+A global inhibitory unit measures the population activity A and keeps it near
+the coding level a.
+"""
+
+from dataclasses import dataclass
+
+from brian2 import Hz, Quantity, ms
+
+from hopfield_brian.config import qty
+
+NEURON_EQS = """
+cue : 1 (constant)                       # cued activity of this neuron, 0 or 1
+bias : 1 (constant)                      # Hebbian bias b_i
+t_cue : second (shared, constant)        # end of the cue phase
+rate_max : Hz (shared, constant)         # rate of an active neuron
+temperature : 1 (shared, constant)       # Glauber temperature T of the escape noise
+inhibition_gain : 1 (shared, constant)   # strength g of the global inhibition
+dh/dt = -h / tau_syn : 1                 # recurrent input sum_j J_ij n_j, filtered from spikes
+activity : 1 (linked)                    # population activity A, from the inhibitory unit
+field = h + bias - inhibition_gain * (activity - coding_level) : 1  # local field
+clamped = int(t < t_cue) : 1             # 1 while the cue is presented
+rate = rate_max * (clamped * cue + (1 - clamped) / (1 + exp(-field / temperature))) : Hz  # Glauber rate
+"""
+
+INHIBITOR_EQS = """
+dactivity/dt = -activity / tau_inhibition : 1  # fraction of active neurons, filtered from spikes
+"""
+
+RECURRENT_SYNAPSE = dict(
+    model="w : 1 (constant)  # Hebbian coupling J_ij",
+    on_pre="h_post += w / (rate_max_pre * tau_syn)",
+)
+ACTIVITY_SYNAPSE = dict(on_pre="activity_post += 1.0 / (n_neurons * rate_max_pre * tau_inhibition)")
+
+THRESHOLD = "rand() < rate * dt"
+
+
+@dataclass(frozen=True)
+class ClassicalParams:
+    """Parameters of the classical spiking Hopfield network."""
+
+    rate_max: Quantity = qty(100 * Hz)  # rate of an active neuron
+    temperature: float = 0.1  # Glauber temperature, in units of the pattern field (+-1)
+    inhibition_gain: float = 1.0  # strength of the global inhibition
+    tau_syn: Quantity = qty(10 * ms)  # synaptic filter of the recurrent input
+    tau_inhibition: Quantity = qty(10 * ms)  # filter of the population activity

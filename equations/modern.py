@@ -1,0 +1,106 @@
+"""Bayesian spiking modern Hopfield network (bipartite feature / memory layers).
+
+Krotov & Hopfield (2021, arXiv 2008.06996) show that a bipartite network of
+feature neurons and memory neurons with two-body synapses reduces to the dense
+associative memory of Ramsauer et al. (2020, arXiv 2008.02217),
+xi <- V softmax(beta K xi). Here the memory neurons are escape-noise units whose
+rates are R softmax(beta u), u_mu = K_mu . xi, so that each memory spike is one
+sample of the attention posterior (Nessler, Pfeiffer, Buesing & Maass 2013,
+PLoS Comput Biol 9:e1003037; Buesing et al. 2011).
+
+* Feature layer: ON/OFF pairs, one pair per entry xi_i in [-1, 1]; the ON
+  neuron fires at rate r_f [xi_i]_+, the OFF neuron at r_f [-xi_i]_+.
+  ``regular`` coding integrates the rate to a threshold (deterministic
+  sigma-delta / integrate-and-fire rate coder); ``poisson`` coding fires with
+  probability rate * dt per step.
+* Key synapses (feature -> memory) carry K_mu,i with the feature's polarity;
+  the filtered sum is an unbiased estimate of K_mu . xi.
+* Memory layer: rate_mu = R exp(beta u_mu) / Z with either
+  ``exact`` divisive normalisation (Z = sum_nu exp(beta u_nu), a summed
+  variable into one normaliser neuron, read back through a linked variable) or
+  a ``wta`` soft winner-take-all (Nessler et al. 2013): Z = exp(I), where I is a
+  lateral inhibitory unit that rises with every memory spike and decays so
+  that the layer fires at R on average.
+* Value synapses (memory -> feature) carry V_mu,i; their filtered sum y_i is an
+  estimate of (V^T softmax(beta K xi))_i, which drives the feature layer once
+  the cue is released.
+"""
+
+from dataclasses import dataclass
+
+from brian2 import Hz, Quantity, ms
+
+from hopfield_brian.config import qty
+
+NORMALISATIONS = ("exact", "wta")
+FEATURE_CODINGS = ("regular", "poisson")
+
+FEATURE_EQS = """
+polarity : 1 (constant)                  # +1 for the ON, -1 for the OFF neuron of a feature
+cue : 1 (constant)                       # cued value of this feature, in [-1, 1]
+t_cue : second (shared, constant)        # end of the cue phase
+rate_feature : Hz (shared, constant)     # rate of a fully active ON or OFF neuron
+feedback_gain : 1 (shared, constant)     # gain of the value feedback in the free phase
+dy/dt = -y / tau_value : 1               # value read-out V^T p, filtered from memory spikes
+clamped = int(t < t_cue) : 1             # 1 while the cue is presented
+s = clamped * cue + (1 - clamped) * clip(feedback_gain * y, -1, 1) : 1  # coded state xi_i
+rate = rate_feature * clip(polarity * s, 0, 1) : Hz  # half-wave rectified rate of this ON/OFF neuron
+"""
+
+REGULAR_CODING_EQS = """
+dphase/dt = rate : 1                     # integrate-and-fire phase of the rate coder
+"""
+
+MEMORY_EQS = """
+du/dt = -u / tau_key : 1                 # key overlap K_mu . xi, filtered from feature spikes
+beta : 1 (shared, constant)              # inverse temperature on unnormalised dot products
+rate_memory : Hz (shared, constant)      # total rate R of the memory layer
+evidence = exp(beta * u) : 1             # unnormalised posterior weight of memory mu
+rate = rate_memory * evidence / Z : Hz   # posterior-sampling rate R softmax(beta u)_mu
+"""
+
+EXACT_MEMORY_EQS = """
+Z : 1 (linked)                           # partition function sum_nu exp(beta u_nu), from the normaliser
+"""
+
+NORMALISER_EQS = """
+Z : 1                                    # partition function, summed from the memory layer
+"""
+
+WTA_MEMORY_EQS = """
+lateral : 1 (linked)                     # lateral inhibition I, read from the inhibitory unit
+Z = exp(lateral) : 1                     # soft winner-take-all normaliser
+"""
+
+INHIBITOR_EQS = """
+rate_memory : Hz (shared, constant)      # target rate of the memory layer
+dinhibition/dt = -eta_inhibition * rate_memory : 1  # inhibition decays at the target rate
+"""
+
+KEY_SYNAPSE = dict(
+    model="w : 1 (constant)  # key entry K_mu,i times the polarity of the feature neuron",
+    on_pre="u_post += w / (rate_feature_pre * tau_key)",
+)
+VALUE_SYNAPSE = dict(
+    model="w : 1 (constant)  # value entry V_mu,i",
+    on_pre="y_post += w / (rate_memory_pre * tau_value)",
+)
+SUMMED_EVIDENCE = dict(model="Z_post = evidence_pre : 1 (summed)")
+LATERAL_INHIBITION = dict(on_pre="inhibition_post += eta_inhibition")
+
+POISSON_THRESHOLD = "rand() < rate * dt"
+
+
+@dataclass(frozen=True)
+class ModernParams:
+    """Parameters of the Bayesian spiking modern Hopfield network."""
+
+    beta: float = 0.1  # inverse temperature on unnormalised +-1 dot products (Ramsauer et al. 2020)
+    rate_feature: Quantity = qty(200 * Hz)  # rate of a fully active feature neuron
+    rate_memory: Quantity = qty(500 * Hz)  # total rate R of the memory layer
+    tau_key: Quantity = qty(20 * ms)  # filter of feature spikes into the memory input
+    tau_value: Quantity = qty(20 * ms)  # filter of memory spikes into the feature feedback
+    feedback_gain: float = 1.0  # gain of the value feedback in the free phase
+    eta_inhibition: float = 0.05  # inhibition per memory spike (wta only)
+    normalisation: str = "exact"  # 'exact' divisive normalisation or 'wta' lateral inhibition
+    feature_coding: str = "regular"  # 'regular' integrate-and-fire or 'poisson' rate coding

@@ -1,0 +1,3 @@
+from hopfield_brian.cli import main
+import sys
+sys.exit(main())

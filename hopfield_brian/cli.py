@@ -1,0 +1,105 @@
+"""Command line: ``hopfield-brian run PROTOCOL [options] [--set NAME=VALUE ...]``.
+
+Bad input of any kind ends with one line on stderr and exit status 2, before
+anything is built or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from .errors import ConfigError
+
+PROTOCOLS = ("recall",)
+
+
+def _recall_parser(sub) -> argparse.ArgumentParser:
+    from hopfield_brian.config import help_lines
+    from hopfield_brian.equations.classical import ClassicalParams
+    from hopfield_brian.equations.modern import ModernParams
+    from hopfield_brian.protocols.recall import RecallConfig
+
+    epilog = "\n".join([
+        "parameters for --set NAME=VALUE (name, default with unit, meaning):",
+        "protocol:", *help_lines(RecallConfig()),
+        "modern model (--model modern):", *help_lines(ModernParams()),
+        "classical model (--model classical):", *help_lines(ClassicalParams()),
+        "Durations and rates need units: --set t_cue=150ms --set rate_memory=1kHz",
+    ])
+    p = sub.add_parser("recall", help="store patterns, cue a corrupted one, read out the recalled state",
+                       description=__import__("hopfield_brian.protocols.recall", fromlist=["x"]).__doc__,
+                       epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", help="modern (default) or classical")
+    p.add_argument("--patterns", metavar="FILE", help="stored patterns, .npy or .csv, M x N, {0,1} or {-1,+1}")
+    p.add_argument("--trials", type=int, metavar="K", help="number of trials (default 20)")
+    p.add_argument("--seed", type=int, metavar="S", help="master seed (default 0)")
+    p.add_argument("--device", help="runtime or cpp_standalone (default)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default results/recall/<model>-<time>)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
+                   help="any parameter listed below; repeatable")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    return p
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse's own convention)
+        self.exit(2, f"hopfield-brian: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hopfield-brian", description="Spiking Hopfield networks in Brian2.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = commands.add_parser("run", help="run a protocol")
+    protocols = run.add_subparsers(dest="protocol", required=True, metavar="PROTOCOL", parser_class=_Parser)
+    _recall_parser(protocols)
+    return parser
+
+
+def recall_config(args):
+    """RecallConfig and model parameters from parsed arguments."""
+    from hopfield_brian import config as cfg
+    from hopfield_brian import paradigm
+    from hopfield_brian import patterns as pat
+    from hopfield_brian.protocols.recall import RecallConfig
+
+    assignments = cfg.parse_assignments(args.set)
+    for flag in ("model", "patterns", "trials", "seed", "device", "out"):
+        value = getattr(args, flag)
+        if value is not None:
+            if flag in assignments:
+                raise ConfigError(f"{flag} given both as --{flag} and with --set")
+            assignments[flag] = str(value)
+    model = assignments.get("model", RecallConfig.model)
+    config, params = cfg.override([RecallConfig(), paradigm.model_params(model)], assignments)
+    if config.patterns:
+        stored, _ = pat.load(config.patterns)
+        m, n = stored.shape
+        for name, size in (("n_patterns", m), ("n_features", n)):
+            if name in assignments and getattr(config, name) != size:
+                raise ConfigError(f"{name}={getattr(config, name)} does not match {config.patterns} "
+                                  f"({m} patterns x {n} features)")
+        config = dataclasses.replace(config, n_patterns=m, n_features=n)
+    return config, params
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.protocol == "recall":
+            from hopfield_brian.protocols import recall
+
+            config, params = recall_config(args)
+            recall.main(config, params, quiet=args.quiet)
+    except ConfigError as exc:
+        print(f"hopfield-brian: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hopfield-brian: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Network builders: explicit, named ``brian2.Network`` objects from the equations.
+
+A builder returns a :class:`Built` network and never touches the device: the
+device is chosen by the caller (see :mod:`hopfield_brian.simulator`). Every
+quantity that may change between trials without changing the network's
+structure (cue, seed, beta, rates, gains, cue duration) is a model variable,
+listed in :attr:`Built.tunables`, so that standalone builds vary it through
+``run_args`` without recompiling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import brian2 as b2
+import numpy as np
+
+from hopfield_brian.equations import classical as ceq
+from hopfield_brian.equations import modern as meq
+
+from .errors import ConfigError
+from .reference import hebbian_couplings
+
+MODELS = ("modern", "classical")
+
+
+@dataclass
+class Built:
+    """A network ready to run, and how to drive and read it."""
+
+    network: b2.Network
+    namespace: dict
+    cue: tuple  # (group, variable) that receives the per-trial cue
+    seed: tuple  # (group, variable) holding the trial's random seed
+    tunables: dict = field(default_factory=dict)  # parameter name -> [(group, variable, unit)]
+    trial_init: list = field(default_factory=list)  # (group, variable, expression) after seeding
+    monitors: dict = field(default_factory=dict)  # population -> SpikeMonitor
+    fanout: dict = field(default_factory=dict)  # population -> synapses per neuron (array)
+
+
+def _shared_constant(built: Built, name: str, group, unit=None) -> None:
+    built.tunables.setdefault(name, []).append((group, name, unit))
+
+
+class ModernModel:
+    """Bayesian spiking modern Hopfield network (see :mod:`hopfield_brian.equations.modern`).
+
+    ``keys`` and ``values`` are (M, N) arrays of stored patterns; state and cue
+    vectors have length N with entries in [-1, 1].
+    """
+
+    name = "modern"
+    populations = ("feature", "memory")
+
+    def __init__(self, params: meq.ModernParams, keys: np.ndarray, values: np.ndarray | None = None):
+        if params.normalisation not in meq.NORMALISATIONS:
+            raise ConfigError(
+                f"unknown normalisation {params.normalisation!r}; choose from {', '.join(meq.NORMALISATIONS)}"
+            )
+        if params.feature_coding not in meq.FEATURE_CODINGS:
+            raise ConfigError(
+                f"unknown feature_coding {params.feature_coding!r}; choose from {', '.join(meq.FEATURE_CODINGS)}"
+            )
+        self.params = params
+        self.keys = np.asarray(keys, dtype=float)
+        self.values = self.keys if values is None else np.asarray(values, dtype=float)
+        if self.values.shape[0] != self.keys.shape[0]:
+            raise ConfigError(f"keys and values differ in count: {self.keys.shape[0]} != {self.values.shape[0]}")
+        self.n_patterns, self.n_features = self.keys.shape
+
+    def runtime_values(self) -> dict:
+        """Values of the tunable variables implied by the parameters."""
+        p = self.params
+        return {"beta": p.beta, "rate_feature": p.rate_feature, "rate_memory": p.rate_memory,
+                "feedback_gain": p.feedback_gain}
+
+    def encode_cue(self, cue: np.ndarray) -> np.ndarray:
+        """Per-neuron cue values: the ON and the OFF neuron of feature i both hold cue_i."""
+        cue = np.asarray(cue, dtype=float)
+        return np.concatenate([cue, cue])
+
+    def decode_counts(self, counts: dict, graded: bool = False) -> np.ndarray:
+        """State per feature from ON/OFF spike counts.
+
+        ``graded``: (c_on - c_off) / (c_on + c_off), 0 where silent; otherwise
+        sign(c_on - c_off) in {-1, 0, +1}.
+        """
+        c = counts["feature"]
+        on, off = c[..., : self.n_features], c[..., self.n_features :]
+        if not graded:
+            return np.sign(on - off)
+        total = on + off
+        return np.divide(on - off, total, out=np.zeros_like(total, dtype=float), where=total > 0)
+
+    def build(self) -> Built:
+        p, n, m = self.params, self.n_features, self.n_patterns
+        feature_eqs = meq.FEATURE_EQS
+        if p.feature_coding == "regular":
+            feature_eqs += meq.REGULAR_CODING_EQS
+            threshold, reset = "phase >= 1", "phase -= 1"
+        else:
+            threshold, reset = meq.POISSON_THRESHOLD, ""
+        feature = b2.NeuronGroup(2 * n, feature_eqs, threshold=threshold, reset=reset,
+                                 method="euler", name="feature")
+        feature.polarity = np.r_[np.ones(n), -np.ones(n)]
+        memory_eqs = meq.MEMORY_EQS + (meq.EXACT_MEMORY_EQS if p.normalisation == "exact" else meq.WTA_MEMORY_EQS)
+        memory = b2.NeuronGroup(m, memory_eqs, threshold=meq.POISSON_THRESHOLD, method="exact", name="memory")
+
+        keys = b2.Synapses(feature, memory, name="keys", **meq.KEY_SYNAPSE)
+        pre, post = np.meshgrid(np.arange(2 * n), np.arange(m), indexing="ij")
+        keys.connect(i=pre.ravel(), j=post.ravel())
+        keys.w = (np.r_[self.keys.T, -self.keys.T]).ravel()  # row (i, mu): K_mu,i * polarity_i
+        values = b2.Synapses(memory, feature, name="values", **meq.VALUE_SYNAPSE)
+        pre, post = np.meshgrid(np.arange(m), np.arange(2 * n), indexing="ij")
+        values.connect(i=pre.ravel(), j=post.ravel())
+        values.w = np.c_[self.values, self.values].ravel()  # row (mu, j): V_mu,(j mod N)
+
+        hub_name = "normaliser" if p.normalisation == "exact" else "inhibitor"
+        hub_eqs = meq.NORMALISER_EQS if p.normalisation == "exact" else meq.INHIBITOR_EQS
+        hub = b2.NeuronGroup(1, hub_eqs + "trial_seed : integer (shared, constant)  # random seed of the trial\n",
+                             method="euler", name=hub_name)
+        hub_link = b2.Synapses(memory, hub, name=f"memory_to_{hub_name}",
+                               **(meq.SUMMED_EVIDENCE if p.normalisation == "exact" else meq.LATERAL_INHIBITION))
+        hub_link.connect()
+        if p.normalisation == "exact":
+            memory.Z = b2.linked_var(hub, "Z", index=np.zeros(m, dtype=int))
+        else:
+            memory.lateral = b2.linked_var(hub, "inhibition", index=np.zeros(m, dtype=int))
+
+        monitors = {"feature": b2.SpikeMonitor(feature, record=True, name="feature_spikes"),
+                    "memory": b2.SpikeMonitor(memory, record=True, name="memory_spikes")}
+        net = b2.Network(feature, memory, hub, keys, values, hub_link, *monitors.values(), name="modern_hopfield")
+        built = Built(network=net, cue=(feature, "cue"), seed=(hub, "trial_seed"), monitors=monitors,
+                      namespace={"tau_key": p.tau_key, "tau_value": p.tau_value, "eta_inhibition": p.eta_inhibition},
+                      fanout={"feature": np.full(2 * n, m), "memory": np.full(m, 2 * n + 1)})
+        _shared_constant(built, "beta", memory)
+        _shared_constant(built, "rate_memory", memory, b2.Hz)
+        if p.normalisation == "wta":
+            _shared_constant(built, "rate_memory", hub, b2.Hz)
+        _shared_constant(built, "rate_feature", feature, b2.Hz)
+        _shared_constant(built, "feedback_gain", feature)
+        _shared_constant(built, "t_cue", feature, b2.second)
+        if p.feature_coding == "regular":
+            built.trial_init.append((feature, "phase", "rand()"))
+        return built
+
+
+class ClassicalModel:
+    """Classical spiking Hopfield network (see :mod:`hopfield_brian.equations.classical`).
+
+    ``patterns`` is (M, N), bipolar or sparse; state and cue vectors are in the
+    patterns' own coding ({-1, +1} or {0, 1}).
+    """
+
+    name = "classical"
+    populations = ("neuron",)
+
+    def __init__(self, params: ceq.ClassicalParams, patterns: np.ndarray, kind: str):
+        self.params = params
+        self.kind = kind
+        self.patterns = np.asarray(patterns, dtype=float)
+        self.n_patterns, self.n_features = self.patterns.shape
+        self.couplings, self.bias, self.coding_level = hebbian_couplings(self.patterns, kind)
+
+    def runtime_values(self) -> dict:
+        p = self.params
+        return {"rate_max": p.rate_max, "temperature": p.temperature, "inhibition_gain": p.inhibition_gain}
+
+    def encode_cue(self, cue: np.ndarray) -> np.ndarray:
+        """Cued activity n in {0, 1}; masked bipolar entries (0) are cued silent."""
+        cue = np.asarray(cue, dtype=float)
+        return (cue > 0).astype(float)
+
+    def decode_counts(self, counts: dict, graded: bool = False) -> np.ndarray:
+        """State from spike counts in the pattern coding ({-1,+1} or {0,1}).
+
+        A neuron is active when its rate exceeds half of ``rate_max``;
+        ``graded`` gives its rate as a fraction of ``rate_max`` instead.
+        """
+        full = float(self.params.rate_max) * counts["window"]
+        c = counts["neuron"]
+        active = np.minimum(c / full, 1.0) if graded else (c >= 0.5 * full).astype(float)
+        return 2.0 * active - 1.0 if self.kind == "bipolar" else active
+
+    def build(self) -> Built:
+        p, n = self.params, self.n_features
+        neurons = b2.NeuronGroup(n, ceq.NEURON_EQS, threshold=ceq.THRESHOLD, method="exact", name="neuron")
+        neurons.bias = self.bias
+        inhibitor = b2.NeuronGroup(1, ceq.INHIBITOR_EQS + "trial_seed : integer (shared, constant)  # random seed\n",
+                                   method="exact", name="inhibitor")
+        recurrent = b2.Synapses(neurons, neurons, name="recurrent", **ceq.RECURRENT_SYNAPSE)
+        post, pre = np.nonzero(self.couplings)
+        recurrent.connect(i=pre, j=post)
+        recurrent.w = self.couplings[post, pre]
+        to_inhibitor = b2.Synapses(neurons, inhibitor, name="neuron_to_inhibitor", **ceq.ACTIVITY_SYNAPSE)
+        to_inhibitor.connect()
+        neurons.activity = b2.linked_var(inhibitor, "activity", index=np.zeros(n, dtype=int))
+        monitors = {"neuron": b2.SpikeMonitor(neurons, record=True, name="neuron_spikes")}
+        net = b2.Network(neurons, inhibitor, recurrent, to_inhibitor, *monitors.values(), name="classical_hopfield")
+        fanout = np.bincount(pre, minlength=n) + 1
+        built = Built(network=net, cue=(neurons, "cue"), seed=(inhibitor, "trial_seed"), monitors=monitors,
+                      namespace={"tau_syn": p.tau_syn, "tau_inhibition": p.tau_inhibition,
+                                 "coding_level": self.coding_level, "n_neurons": n},
+                      fanout={"neuron": fanout})
+        _shared_constant(built, "rate_max", neurons, b2.Hz)
+        _shared_constant(built, "temperature", neurons)
+        _shared_constant(built, "inhibition_gain", neurons)
+        _shared_constant(built, "t_cue", neurons, b2.second)
+        return built

@@ -1,0 +1,98 @@
+"""Composable pieces of the memory paradigms: storage, cue, trial scoring.
+
+Protocols (``hopfield_brian.protocols``) assemble these; each piece is a
+plain function of a config and explicit inputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import brian2 as b2
+import numpy as np
+
+from hopfield_brian.equations.classical import ClassicalParams
+from hopfield_brian.equations.modern import ModernParams
+
+from . import patterns as pat
+from . import readout, reference
+from .errors import ConfigError
+from .models import MODELS, ClassicalModel, ModernModel
+
+MAX_BETA_TIMES_N = 600.0  # exp(beta u) stays finite in double precision (|u| <= ~N)
+
+
+def model_params(model: str):
+    """Default parameter dataclass of ``model``."""
+    if model == "modern":
+        return ModernParams()
+    if model == "classical":
+        return ClassicalParams()
+    raise ConfigError(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
+
+
+def check_model_params(params, n_features: int) -> None:
+    """Range checks on model parameters (one clear message each)."""
+    for f in dataclasses.fields(params):
+        v = getattr(params, f.name)
+        if isinstance(v, b2.Quantity) and not float(v) > 0:
+            raise ConfigError(f"{f.name} must be positive, got {v}")
+    if isinstance(params, ModernParams):
+        if params.beta < 0:
+            raise ConfigError(f"beta must be >= 0, got {params.beta}")
+        if params.beta * n_features > MAX_BETA_TIMES_N:
+            raise ConfigError(f"beta * n_features must be <= {MAX_BETA_TIMES_N:g} "
+                              f"(got {params.beta * n_features:g}); exp(beta u) would overflow")
+        if params.feedback_gain < 0 or params.eta_inhibition <= 0:
+            raise ConfigError("feedback_gain must be >= 0 and eta_inhibition > 0")
+    else:
+        if params.temperature <= 0:
+            raise ConfigError(f"temperature must be > 0, got {params.temperature}")
+        if params.inhibition_gain < 0:
+            raise ConfigError(f"inhibition_gain must be >= 0, got {params.inhibition_gain}")
+
+
+def store(model: str, params, stored: np.ndarray, kind: str):
+    """The network model holding ``stored`` patterns (the analytic storage).
+
+    Returns the model and the patterns in the coding it works in: the modern
+    network codes every pattern in {-1, +1}.
+    """
+    if model == "modern":
+        bipolar = pat.to_bipolar(stored, kind)
+        return ModernModel(params, bipolar), bipolar, "bipolar"
+    return ClassicalModel(params, stored, kind), stored, kind
+
+
+def trial_rng(seed: int, trial: int) -> np.random.Generator:
+    """Independent random stream of one trial, from the run seed."""
+    return np.random.default_rng([seed, trial])
+
+
+def trial_seed(seed: int, trial: int) -> int:
+    """31-bit seed (a Brian2 int32 variable) for the simulator's generators in one trial."""
+    return int(np.random.SeedSequence([seed, trial, 1]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def make_cue(stored: np.ndarray, kind: str, target: int, flip: float, masked: float,
+             rng: np.random.Generator) -> np.ndarray:
+    """Corrupted version of pattern ``target``: a fraction flipped, then a fraction masked."""
+    cue = pat.flip(stored[target], flip, rng, kind)
+    return pat.mask(cue, masked, rng, kind) if masked > 0 else cue
+
+
+def reference_state(model, kind: str, cue: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Final state of the numpy reference from the same cue, in the patterns' coding."""
+    if isinstance(model, ModernModel):
+        return np.sign(reference.modern_recall(model.keys, cue, model.params.beta, model.values))
+    start = (cue > 0).astype(float)
+    final = reference.classical_recall(model.couplings, model.bias, model.coding_level, start, rng,
+                                       inhibition=model.params.inhibition_gain)
+    return 2.0 * final - 1.0 if kind == "bipolar" else final
+
+
+def score(stored: np.ndarray, kind: str, target: int, state: np.ndarray) -> dict:
+    """Overlap with the target, best-matching pattern and success of a final state."""
+    m = pat.overlap(stored, state, kind)
+    return {"final_overlap": float(m[target]), "retrieved": int(np.argmax(m)),
+            "success": bool(m[target] >= readout.SUCCESS_OVERLAP)}

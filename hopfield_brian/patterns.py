@@ -1,0 +1,126 @@
+"""Stored patterns: generation, loading, corruption and overlaps.
+
+Patterns are held as an ``(M, N)`` float array. Bipolar patterns take values in
+{-1, +1}; sparse patterns take values in {0, 1} with coding level ``a`` (the
+fraction of ones), as in Tsodyks & Feigel'man (1988).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConfigError
+
+PATTERN_KINDS = ("bipolar", "sparse")
+
+
+def random_bipolar(n_patterns: int, n_features: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_patterns`` i.i.d. random {-1, +1} patterns of length ``n_features``."""
+    return rng.choice(np.array([-1.0, 1.0]), size=(n_patterns, n_features))
+
+
+def random_sparse(
+    n_patterns: int, n_features: int, coding_level: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Random {0, 1} patterns with exactly ``round(a N)`` ones each."""
+    n_active = max(1, int(round(coding_level * n_features)))
+    out = np.zeros((n_patterns, n_features))
+    for mu in range(n_patterns):
+        out[mu, rng.choice(n_features, size=n_active, replace=False)] = 1.0
+    return out
+
+
+def generate(kind: str, n_patterns: int, n_features: int, coding_level: float, seed: int) -> np.ndarray:
+    """Random patterns of ``kind`` ('bipolar' or 'sparse') from ``seed``."""
+    rng = np.random.default_rng(seed)
+    if kind == "bipolar":
+        return random_bipolar(n_patterns, n_features, rng)
+    if kind == "sparse":
+        return random_sparse(n_patterns, n_features, coding_level, rng)
+    raise ConfigError(f"unknown pattern kind {kind!r}; choose from {', '.join(PATTERN_KINDS)}")
+
+
+def load(path: str | Path) -> tuple[np.ndarray, str]:
+    """Load user patterns from ``.npy`` or ``.csv`` (shape M x N, no header).
+
+    Returns the array and its kind: 'bipolar' for {-1, +1} values, 'sparse'
+    for {0, 1} values.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"pattern file not found: {path}")
+    try:
+        if path.suffix == ".npy":
+            arr = np.load(path, allow_pickle=False)
+        elif path.suffix == ".csv":
+            arr = np.loadtxt(path, delimiter=",", ndmin=2)
+        else:
+            raise ConfigError(f"pattern file must be .npy or .csv, got {path.name}")
+    except ConfigError:
+        raise
+    except Exception as exc:  # unreadable numbers, corrupt file
+        raise ConfigError(f"cannot read patterns from {path}: {exc}") from None
+    return arr.astype(float), validate(arr, source=str(path))
+
+
+def validate(patterns: np.ndarray, source: str = "patterns") -> str:
+    """Check shape (M x N, M >= 1, N >= 2) and values; return the kind."""
+    arr = np.asarray(patterns)
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 2:
+        raise ConfigError(f"{source}: expected a 2-D array of shape M x N (M >= 1, N >= 2), got shape {arr.shape}")
+    values = set(np.unique(arr).tolist())
+    if values <= {-1.0, 1.0}:
+        return "bipolar"
+    if values <= {0.0, 1.0}:
+        return "sparse"
+    bad = sorted(values - {-1.0, 0.0, 1.0})[:3] or sorted(values)[:3]
+    raise ConfigError(f"{source}: values must be all in {{-1,+1}} or all in {{0,1}}; found {bad}")
+
+
+def coding_level(patterns: np.ndarray) -> float:
+    """Fraction of active entries of {0, 1} patterns."""
+    return float(np.mean(patterns))
+
+
+def flip(pattern: np.ndarray, fraction: float, rng: np.random.Generator, kind: str = "bipolar") -> np.ndarray:
+    """Copy of ``pattern`` with exactly ``round(fraction * N)`` entries flipped."""
+    out = pattern.copy()
+    idx = rng.choice(out.size, size=int(round(fraction * out.size)), replace=False)
+    out[idx] = -out[idx] if kind == "bipolar" else 1.0 - out[idx]
+    return out
+
+
+def mask(pattern: np.ndarray, fraction: float, rng: np.random.Generator, kind: str = "bipolar") -> np.ndarray:
+    """Copy of ``pattern`` with ``round(fraction * N)`` entries set to 'unknown'.
+
+    Unknown is 0 for bipolar patterns (no evidence either way) and the coding
+    level's complement 0 for sparse ones (silent).
+    """
+    out = pattern.copy()
+    idx = rng.choice(out.size, size=int(round(fraction * out.size)), replace=False)
+    out[idx] = 0.0
+    return out
+
+
+def to_bipolar(patterns: np.ndarray, kind: str) -> np.ndarray:
+    """Map {0,1} patterns to {-1,+1}; bipolar ones are returned unchanged."""
+    return patterns if kind == "bipolar" else 2.0 * patterns - 1.0
+
+
+def overlap(patterns: np.ndarray, state: np.ndarray, kind: str = "bipolar") -> np.ndarray:
+    """Overlap of ``state`` with every stored pattern.
+
+    Bipolar: m_mu = (1/N) sum_i x_mu,i s_i (Amit et al. 1985), in [-1, 1].
+    Sparse: m_mu = sum_i (x_mu,i - a) s_i / (N a (1 - a)) with s in {0, 1}
+    (Tsodyks & Feigel'man 1988), which is 1 for s = x_mu. ``state`` may hold
+    several states as rows; the result then has shape (n_states, M).
+    """
+    patterns = np.asarray(patterns, dtype=float)
+    state = np.asarray(state, dtype=float)
+    n = patterns.shape[1]
+    if kind == "bipolar":
+        return state @ patterns.T / n
+    a = coding_level(patterns)
+    return state @ (patterns - a).T / (n * a * (1.0 - a))

@@ -1,0 +1,62 @@
+"""Figures of the protocols (seaborn on matplotlib's Agg backend)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+POPULATION_LABELS = {"feature": "feature layer\n(ON below, OFF above)", "memory": "memory layer",
+                     "neuron": "neurons"}
+
+
+def recall_figure(spikes: pd.DataFrame, overlaps: pd.DataFrame, trials: pd.DataFrame, config, path) -> None:
+    """Raster of every population and overlap with every stored pattern, for trial 0,
+    next to the final overlaps of all trials (spiking and numpy reference)."""
+    sns.set_theme(style="ticks", context="paper")
+    trial0 = trials.iloc[0]
+    target = int(trial0["target"])
+    pops = [p for p in spikes["population"].cat.categories]
+    fig = plt.figure(figsize=(10, 2.2 * (len(pops) + 1)), layout="constrained")
+    grid = fig.add_gridspec(len(pops) + 1, 4)
+    t_cue = float(config.t_cue) * 1e3
+    ax_prev = None
+    for row, pop in enumerate(pops):
+        ax = fig.add_subplot(grid[row, :3], sharex=ax_prev)
+        s = spikes[(spikes["trial"] == 0) & (spikes["population"] == pop)]
+        colour = np.where((pop == "memory") & (s["neuron"] == target), "tab:red", "black")
+        ax.scatter(s["t_ms"], s["neuron"], s=1.5, c=colour, marker="|", linewidths=0.5, rasterized=True)
+        ax.axvline(t_cue, color="tab:blue", lw=0.8, ls="--")
+        ax.set_ylabel(POPULATION_LABELS.get(pop, pop))
+        ax.set_title(f"trial 0, {pop} spikes" + (f" (target memory {target} in red)" if pop == "memory" else ""),
+                     loc="left", fontsize=9)
+        ax_prev = ax
+    ax = fig.add_subplot(grid[len(pops), :3], sharex=ax_prev)
+    o = overlaps[overlaps["trial"] == 0].copy()
+    o["pattern"] = o["pattern"].astype(int)
+    others = o[o["pattern"] != target]
+    sns.lineplot(data=others, x="t_ms", y="overlap", units="pattern", estimator=None, color="0.7", lw=0.6, ax=ax)
+    sns.lineplot(data=o[o["pattern"] == target], x="t_ms", y="overlap", color="tab:red", lw=1.8, ax=ax,
+                 label=f"target {target}")
+    ax.axvline(t_cue, color="tab:blue", lw=0.8, ls="--", label="cue released")
+    ax.axhline(0.9, color="k", lw=0.6, ls=":", label="success threshold")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("overlap m_mu(t)")
+    ax.set_ylim(-1.05, 1.05)
+    ax.legend(loc="lower right", fontsize=7)
+    ax = fig.add_subplot(grid[:, 3])
+    long = trials.melt(value_vars=["cue_overlap", "final_overlap", "reference_final_overlap"],
+                       var_name="stage", value_name="overlap with target")
+    long["stage"] = long["stage"].map({"cue_overlap": "cue", "final_overlap": "spiking",
+                                       "reference_final_overlap": "numpy ref."})
+    sns.stripplot(data=long, x="stage", y="overlap with target", ax=ax, size=3, alpha=0.7)
+    ax.axhline(0.9, color="k", lw=0.6, ls=":")
+    ax.set_title(f"all {len(trials)} trials: success {trials['success'].mean():.0%}", fontsize=9)
+    fig.suptitle(f"{trials['model'].iloc[0]} spiking Hopfield network: recall "
+                 f"(N={config.n_features}, M={config.n_patterns}, cue noise {config.cue_noise:g})")
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

@@ -1,0 +1,69 @@
+"""From spikes to tidy tables, decoded states and overlap trajectories."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import patterns as pat
+
+SUCCESS_OVERLAP = 0.9  # a retrieval succeeds when the final overlap with the target reaches this
+
+
+def spike_table(trial: int, spikes: dict) -> pd.DataFrame:
+    """Tidy spikes of one trial: ``trial``, ``population``, ``neuron``, ``t_ms``.
+
+    Compact dtypes: int32 trial, categorical population, int32 neuron and
+    float32 time (7 bytes per spike in memory, less in parquet).
+    """
+    frames = []
+    for pop, (i, t) in spikes.items():
+        frames.append(pd.DataFrame({
+            "trial": np.full(i.size, trial, dtype=np.int32),
+            "population": pop,
+            "neuron": i.astype(np.int32),
+            "t_ms": (t * 1e3).astype(np.float32),
+        }))
+    df = pd.concat(frames, ignore_index=True)
+    df["population"] = pd.Categorical(df["population"], categories=list(spikes))
+    return df
+
+
+def counts(spikes: dict, sizes: dict, start: float, stop: float) -> dict:
+    """Spike counts per neuron of each population in [start, stop) seconds."""
+    out = {"window": stop - start}
+    for pop, (i, t) in spikes.items():
+        sel = (t >= start) & (t < stop)
+        out[pop] = np.bincount(i[sel], minlength=sizes[pop]).astype(float)
+    return out
+
+
+def binned_counts(spikes: dict, sizes: dict, duration: float, bin_width: float) -> dict:
+    """Counts per (time bin, neuron) for each population over [0, duration)."""
+    n_bins = int(round(duration / bin_width))
+    out = {"window": bin_width}
+    for pop, (i, t) in spikes.items():
+        b = np.minimum((t / bin_width).astype(int), n_bins - 1)
+        grid = np.zeros((n_bins, sizes[pop]))
+        np.add.at(grid, (b, i), 1.0)
+        out[pop] = grid
+    return out
+
+
+def overlap_trajectory(model, patterns: np.ndarray, kind: str, spikes: dict, sizes: dict,
+                       duration: float, bin_width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bin end times (s) and overlaps (n_bins x M) of the graded decoded state."""
+    binned = binned_counts(spikes, sizes, duration, bin_width)
+    states = model.decode_counts(binned, graded=True)
+    t_end = bin_width * np.arange(1, states.shape[0] + 1)
+    return t_end, pat.overlap(patterns, states, kind)
+
+
+def time_to_retrieval(t_end: np.ndarray, target_overlap: np.ndarray, t_cue: float) -> float:
+    """First bin end after the cue at which the target overlap reaches the threshold, minus t_cue (ms).
+
+    NaN when it never does.
+    """
+    after = t_end > t_cue + 1e-12
+    hit = np.nonzero(after & (target_overlap >= SUCCESS_OVERLAP))[0]
+    return round(float((t_end[hit[0]] - t_cue) * 1e3), 6) if hit.size else float("nan")

@@ -1,0 +1,1 @@
+"""Runnable paradigms (installed as ``hopfield_brian.protocols``)."""
