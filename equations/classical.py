@@ -25,8 +25,8 @@ rate_max : Hz (shared, constant)         # rate of an active neuron
 temperature : 1 (shared, constant)       # Glauber temperature T of the escape noise
 inhibition_gain : 1 (shared, constant)   # strength g of the global inhibition
 dh/dt = -h / tau_syn : 1                 # recurrent input sum_j J_ij n_j, filtered from spikes
-activity : 1 (linked)                    # population activity A, from the inhibitory unit
-field = h + bias - inhibition_gain * (activity - coding_level) : 1  # local field
+population_activity : 1 (linked)         # population activity A, read from the inhibitory unit
+field = h + bias - inhibition_gain * (population_activity - coding_level) : 1  # local field
 clamped = int(t < t_cue) : 1             # 1 while the cue is presented
 rate = rate_max * (clamped * cue + (1 - clamped) / (1 + exp(-field / temperature))) : Hz  # Glauber rate
 """
@@ -48,7 +48,7 @@ THRESHOLD = "rand() < rate * dt"
 class ClassicalParams:
     """Parameters of the classical spiking Hopfield network."""
 
-    rate_max: Quantity = qty(100 * Hz)  # rate of an active neuron
+    rate_max: Quantity = qty(200 * Hz)  # rate of an active neuron
     temperature: float = 0.1  # Glauber temperature, in units of the pattern field (+-1)
     inhibition_gain: float = 1.0  # strength of the global inhibition
     tau_syn: Quantity = qty(10 * ms)  # synaptic filter of the recurrent input

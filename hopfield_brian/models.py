@@ -79,18 +79,10 @@ class ModernModel:
         cue = np.asarray(cue, dtype=float)
         return np.concatenate([cue, cue])
 
-    def decode_counts(self, counts: dict, graded: bool = False) -> np.ndarray:
-        """State per feature from ON/OFF spike counts.
-
-        ``graded``: (c_on - c_off) / (c_on + c_off), 0 where silent; otherwise
-        sign(c_on - c_off) in {-1, 0, +1}.
-        """
+    def decode_counts(self, counts: dict) -> np.ndarray:
+        """State per feature from ON/OFF spike counts: sign(c_on - c_off) in {-1, 0, +1}."""
         c = counts["feature"]
-        on, off = c[..., : self.n_features], c[..., self.n_features :]
-        if not graded:
-            return np.sign(on - off)
-        total = on + off
-        return np.divide(on - off, total, out=np.zeros_like(total, dtype=float), where=total > 0)
+        return np.sign(c[..., : self.n_features] - c[..., self.n_features :])
 
     def build(self) -> Built:
         p, n, m = self.params, self.n_features, self.n_patterns
@@ -171,15 +163,14 @@ class ClassicalModel:
         cue = np.asarray(cue, dtype=float)
         return (cue > 0).astype(float)
 
-    def decode_counts(self, counts: dict, graded: bool = False) -> np.ndarray:
+    def decode_counts(self, counts: dict) -> np.ndarray:
         """State from spike counts in the pattern coding ({-1,+1} or {0,1}).
 
-        A neuron is active when its rate exceeds half of ``rate_max``;
-        ``graded`` gives its rate as a fraction of ``rate_max`` instead.
+        A neuron is active when its rate reaches a quarter of ``rate_max``
+        (inactive neurons fire at ~rate_max exp(-1/T), active ones at ~rate_max,
+        so the Poisson counts of the two overlap little there).
         """
-        full = float(self.params.rate_max) * counts["window"]
-        c = counts["neuron"]
-        active = np.minimum(c / full, 1.0) if graded else (c >= 0.5 * full).astype(float)
+        active = (counts["neuron"] >= 0.25 * float(self.params.rate_max) * counts["window"]).astype(float)
         return 2.0 * active - 1.0 if self.kind == "bipolar" else active
 
     def build(self) -> Built:
@@ -194,7 +185,7 @@ class ClassicalModel:
         recurrent.w = self.couplings[post, pre]
         to_inhibitor = b2.Synapses(neurons, inhibitor, name="neuron_to_inhibitor", **ceq.ACTIVITY_SYNAPSE)
         to_inhibitor.connect()
-        neurons.activity = b2.linked_var(inhibitor, "activity", index=np.zeros(n, dtype=int))
+        neurons.population_activity = b2.linked_var(inhibitor, "activity", index=np.zeros(n, dtype=int))
         monitors = {"neuron": b2.SpikeMonitor(neurons, record=True, name="neuron_spikes")}
         net = b2.Network(neurons, inhibitor, recurrent, to_inhibitor, *monitors.values(), name="classical_hopfield")
         fanout = np.bincount(pre, minlength=n) + 1

@@ -51,10 +51,18 @@ def binned_counts(spikes: dict, sizes: dict, duration: float, bin_width: float) 
 
 
 def overlap_trajectory(model, patterns: np.ndarray, kind: str, spikes: dict, sizes: dict,
-                       duration: float, bin_width: float) -> tuple[np.ndarray, np.ndarray]:
-    """Bin end times (s) and overlaps (n_bins x M) of the graded decoded state."""
+                       duration: float, bin_width: float, window: float) -> tuple[np.ndarray, np.ndarray]:
+    """Overlaps m_mu(t) (n_bins x M) of the state decoded, at each bin end t, from the
+    spikes in the trailing ``window`` (a whole number of bins), with the same rule as
+    the final read-out. Returns bin end times (s) and overlaps."""
     binned = binned_counts(spikes, sizes, duration, bin_width)
-    states = model.decode_counts(binned, graded=True)
+    k = max(1, int(round(window / bin_width)))
+    trailing = {"window": k * bin_width}
+    for pop in spikes:
+        c = np.cumsum(binned[pop], axis=0)
+        c[k:] -= c[:-k].copy()
+        trailing[pop] = c
+    states = model.decode_counts(trailing)
     t_end = bin_width * np.arange(1, states.shape[0] + 1)
     return t_end, pat.overlap(patterns, states, kind)
 

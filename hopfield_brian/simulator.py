@@ -13,6 +13,7 @@ The device is chosen here and only here; protocols pass its name.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import time
@@ -43,6 +44,21 @@ def _activate(device: str) -> None:
     else:
         b2.set_device(device, build_on_run=False)
     b2.prefs.logging.console_log_level = "WARNING"
+
+
+def _claim(base: Path):
+    """A build folder for this process alone: ``base``, or ``base-1``, ``base-2``...
+    if another process holds it (the lock lasts as long as the returned file)."""
+    for k in range(1000):
+        folder = base if k == 0 else base.with_name(f"{base.name}-{k}")
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = open(folder / ".lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return folder, lock
+        except BlockingIOError:
+            lock.close()
+    raise RuntimeError(f"no free build folder next to {base}")
 
 
 class Simulator:
@@ -76,15 +92,17 @@ class Simulator:
             for g, v, expr in built.trial_init:
                 setattr(g, v, expr)
             net.run(duration, namespace=built.namespace)
-            self.build_dir = Path(build_dir) if build_dir else default_build_root() / self.structure_key()
-            self.build_dir.mkdir(parents=True, exist_ok=True)
+            self.build_dir, self._lock = _claim(Path(build_dir) if build_dir else
+                                                default_build_root() / self.structure_key())
             b2.device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
             self.compilations = 1
         self.build_time = time.perf_counter() - t0
 
     def structure_key(self) -> str:
         """A name for the build folder, unique per network structure."""
-        text = repr((self.model.name, self.model.n_features, self.model.n_patterns, self.model.params,
+        tunable = set(self.built.tunables)
+        structural = {k: v for k, v in vars(self.model.params).items() if k not in tunable}
+        text = repr((self.model.name, self.model.n_features, self.model.n_patterns, sorted(structural.items()),
                      float(b2.defaultclock.dt), float(self.duration)))
         return f"{self.model.name}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
 

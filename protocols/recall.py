@@ -47,7 +47,8 @@ class RecallConfig:
     t_cue: Quantity = qty(100 * ms)  # cue phase: the network is clamped to the cue
     t_free: Quantity = qty(200 * ms)  # free phase after the cue
     readout_window: Quantity = qty(50 * ms)  # final state from spike counts in this last window
-    bin_width: Quantity = qty(10 * ms)  # time bin of the overlap trajectories
+    bin_width: Quantity = qty(5 * ms)  # time step of the overlap trajectories
+    trace_window: Quantity = qty(20 * ms)  # trajectories decode the spikes of this trailing window
     dt: Quantity = qty(0.1 * ms)  # simulation time step
     trials: int = 20  # number of trials (each with its own target, cue and seed)
     seed: int = 0  # master seed: patterns, targets, cues and spikes
@@ -82,7 +83,7 @@ def validate(config: RecallConfig, params) -> None:
             raise ConfigError(f"{name} must be in [0, 1], got {getattr(config, name)}")
     if not 0.0 < config.coding_level < 1.0:
         raise ConfigError(f"coding_level must be in (0, 1), got {config.coding_level}")
-    for name in ("t_cue", "t_free", "readout_window", "bin_width", "dt"):
+    for name in ("t_cue", "t_free", "readout_window", "bin_width", "trace_window", "dt"):
         if not float(getattr(config, name)) > 0:
             raise ConfigError(f"{name} must be positive, got {getattr(config, name)}")
     if config.readout_window > config.t_free:
@@ -124,7 +125,7 @@ def run_trials(config: RecallConfig, params, progress=None) -> dict:
         wall = time.perf_counter() - t0
         final = model.decode_counts(readout.counts(spikes, sizes, t_end_s - float(config.readout_window), t_end_s))
         t_bins, overlaps = readout.overlap_trajectory(model, stored, kind, spikes, sizes, t_end_s,
-                                                      float(config.bin_width))
+                                                      float(config.bin_width), float(config.trace_window))
         ref = paradigm.score(stored, kind, target, paradigm.reference_state(model, kind, cue, rng))
         n_spikes = {pop: int(i.size) for pop, (i, _) in spikes.items()}
         events = sum(int(np.sum(sim.built.fanout[pop][i])) for pop, (i, _) in spikes.items())
