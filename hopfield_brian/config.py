@@ -13,7 +13,7 @@ import inspect
 import re
 
 import brian2 as b2
-from brian2.units import allunits
+from brian2.units import allunits, stdunits
 
 from .errors import ConfigError
 
@@ -28,7 +28,7 @@ def parse_quantity(text: str, like: b2.Quantity, name: str) -> b2.Quantity:
     number, unit_name = float(match.group(1)), match.group(2)
     if not unit_name:
         raise ConfigError(f"{name}: {text!r} needs a unit, e.g. {_example(like)}")
-    unit = getattr(allunits, unit_name, None)
+    unit = getattr(stdunits, unit_name, None) or getattr(allunits, unit_name, None)
     if not isinstance(unit, b2.Quantity):
         raise ConfigError(f"{name}: unknown unit {unit_name!r}")
     value = number * unit

@@ -1,0 +1,110 @@
+"""Command line: a good run writes every file; bad input gives one line and exit 2."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hopfield_brian import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--set", "n_features=32", "--set", "n_patterns=4", "--set", "t_free=60ms", "--set", "readout_window=20ms"]
+
+
+def _bad_files(tmp_path):
+    np.save(tmp_path / "flat.npy", np.ones(10))
+    np.savetxt(tmp_path / "three.csv", np.array([[0, 1, 2], [1, 0, 1]]), delimiter=",", fmt="%d")
+    np.save(tmp_path / "ok.npy", np.sign(np.random.default_rng(0).normal(size=(5, 20))))
+
+
+BAD = {
+    "wrong shape": (["--patterns", "flat.npy"], "shape"),
+    "non-binary values": (["--patterns", "three.csv"], "values must be"),
+    "N mismatch": (["--patterns", "ok.npy", "--set", "n_features=30"], "does not match"),
+    "cue_noise > 1": (["--set", "cue_noise=1.5"], "cue_noise"),
+    "negative beta": (["--set", "beta=-1"], "beta"),
+    "unknown model": (["--model", "hopfieldish"], "unknown model"),
+    "unknown parameter": (["--set", "gamma=2"], "unknown parameter 'gamma'"),
+    "duration without unit": (["--set", "t_cue=100"], "needs a unit"),
+    "wrong unit": (["--set", "t_cue=5Hz"], "wrong unit"),
+    "unknown device": (["--device", "fpga"], "unknown device"),
+    "beta too large": (["--set", "beta=10"], "overflow"),
+    "missing file": (["--patterns", "nope.npy"], "not found"),
+    "malformed set": (["--set", "beta"], "NAME=VALUE"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_gives_one_line_and_exit_2_and_writes_nothing(case, tmp_path, monkeypatch, capsys):
+    _bad_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    args, message = BAD[case]
+    assert cli.main(["run", "recall", "--trials", "1", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and err[0].startswith("hopfield-brian: error:")
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("argv", [["run", "nonsense"], ["run", "recall", "--trials", "many"], ["fly"]])
+def test_bad_command_line_exits_2_with_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("hopfield-brian") and "Traceback" not in "".join(err)
+
+
+def test_help_documents_every_parameter_with_default_and_unit(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "recall", "--help"])
+    text = capsys.readouterr().out
+    for name in ("n_features", "n_patterns", "beta", "cue_noise", "t_cue", "t_free", "rate_memory", "temperature"):
+        assert f"  {name} " in text
+    assert "100.ms" in text or "100. ms" in text or "100ms" in text
+
+
+def test_a_run_writes_complete_results(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "recall", "--trials", "3", "--quiet", "--out", "res", *TINY]) == 0
+    out = tmp_path / "res"
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "recall.png", "spikes.parquet", "trials.csv"]
+    trials = pd.read_csv(out / "trials.csv")
+    for col in ("trial", "model", "target", "cue_overlap", "final_overlap", "retrieved", "success",
+                "time_to_retrieval_ms", "n_spikes", "beta", "t_cue_ms", "rate_memory_Hz", "seed"):
+        assert col in trials.columns
+    assert len(trials) == 3
+    spikes = pd.read_parquet(out / "spikes.parquet")
+    assert list(spikes.columns) == ["trial", "population", "neuron", "t_ms"]
+    assert spikes["t_ms"].dtype == np.float32 and spikes["neuron"].dtype == np.int32
+    assert spikes.groupby("trial").size().sum() == trials["n_spikes"].sum()
+    config = json.loads((out / "config.json").read_text())
+    assert config["config"]["t_cue"] == {"value": 100.0, "unit": "ms"}
+    assert config["versions"]["brian2"] == "2.10.1" and config["device"] == "cpp_standalone"
+    # a second run into the same folder is refused, the first one's files stay
+    assert cli.main(["run", "recall", "--trials", "1", "--quiet", "--out", "res", *TINY]) == 2
+    assert len(pd.read_csv(out / "trials.csv")) == 3
+
+
+def test_patterns_file_sets_the_network_size(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x = np.where(np.random.default_rng(1).random((6, 40)) < 0.5, 0, 1)
+    np.savetxt(tmp_path / "mine.csv", x, delimiter=",", fmt="%d")
+    assert cli.main(["run", "recall", "--patterns", "mine.csv", "--model", "classical", "--trials", "2",
+                     "--quiet", "--out", "res"]) == 0
+    trials = pd.read_csv(tmp_path / "res" / "trials.csv")
+    assert set(trials["n_features"]) == {40} and set(trials["n_patterns"]) == {6}
+
+
+def test_script_and_entry_point_run_outside_the_repository(tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "protocols" / "recall.py"), "--trials", "2", "--quiet",
+                          "--out", str(tmp_path / "a"), *TINY], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "a" / "trials.csv").is_file()
+    bad = subprocess.run([sys.executable, "-m", "hopfield_brian", "run", "recall", "--set", "cue_noise=-0.1"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "results").exists()
