@@ -20,6 +20,7 @@ from hopfield_brian.config import qty
 NEURON_EQS = """
 cue : 1 (constant)                       # cued activity of this neuron, 0 or 1
 bias : 1 (constant)                      # Hebbian bias b_i
+coding_level : 1 (shared, constant)      # mean activity a of the stored patterns
 t_cue : second (shared, constant)        # end of the cue phase
 rate_max : Hz (shared, constant)         # rate of an active neuron
 temperature : 1 (shared, constant)       # Glauber temperature T of the escape noise

@@ -39,6 +39,12 @@ def _recall_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="output folder (default results/recall/<model>-<time>)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
                    help="any parameter listed below; repeatable")
+    p.add_argument("--sweep", action="append", metavar="NAME=V1,V2,...", default=[],
+                   help="sweep a parameter over values, or START:STOP:COUNT evenly spaced (units allowed, "
+                        "e.g. beta=0.01:0.2:5); repeatable: the grid is the product. Rerunning with the same "
+                        "--out resumes an interrupted sweep")
+    p.add_argument("--workers", type=int, metavar="W",
+                   help="simulation binaries run at once on cpp_standalone (default: number of cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     return p
 
@@ -60,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 def recall_config(args):
     """RecallConfig and model parameters from parsed arguments."""
     from hopfield_brian import config as cfg
-    from hopfield_brian import paradigm
+    from hopfield_brian import paradigm, sweep
     from hopfield_brian import patterns as pat
     from hopfield_brian.protocols.recall import RecallConfig
 
@@ -81,7 +87,14 @@ def recall_config(args):
                 raise ConfigError(f"{name}={getattr(config, name)} does not match {config.patterns} "
                                   f"({m} patterns x {n} features)")
         config = dataclasses.replace(config, n_patterns=m, n_features=n)
-    return config, params
+    grid = sweep.parse_sweep(args.sweep, [config, params])
+    clash = set(grid) & (set(assignments) - {"model", "device", "out", "trials", "seed", "patterns"})
+    if clash or {"model", "device", "out", "trials"} & set(grid):
+        raise ConfigError(f"cannot sweep {', '.join(sorted(clash or {'model/device/out/trials'} & set(grid)))}"
+                          " (set it, or sweep it, not both; model, device, out and trials cannot be swept)")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+    return config, params, grid
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.protocol == "recall":
             from hopfield_brian.protocols import recall
 
-            config, params = recall_config(args)
-            recall.main(config, params, quiet=args.quiet)
+            config, params, grid = recall_config(args)
+            recall.main(config, params, grid, workers=args.workers, quiet=args.quiet)
     except ConfigError as exc:
         print(f"hopfield-brian: error: {exc}", file=sys.stderr)
         return 2

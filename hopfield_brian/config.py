@@ -99,13 +99,18 @@ def override(instances: list, assignments: dict[str, str]) -> list:
 _DISPLAY_UNITS = {b2.ms.dim: b2.ms, b2.Hz.dim: b2.Hz}
 
 
+def display_unit(value: b2.Quantity):
+    """The unit a Quantity is shown in: ms for times, Hz for rates, else Brian2's best."""
+    return _DISPLAY_UNITS.get(value.dim) or value.get_best_unit()
+
+
 def describe(instance) -> dict:
     """JSON-ready dict of a dataclass: Quantities as {'value', 'unit'}."""
     out = {}
     for f in dataclasses.fields(instance):
         v = getattr(instance, f.name)
         if isinstance(v, b2.Quantity) and not b2.is_dimensionless(v):
-            unit = _DISPLAY_UNITS.get(v.dim, None) or v.get_best_unit()
+            unit = display_unit(v)
             out[f.name] = {"value": round(float(v / unit), 12), "unit": str(unit)}
         else:
             out[f.name] = v

@@ -36,6 +36,7 @@ class Built:
     trial_init: list = field(default_factory=list)  # (group, variable, expression) after seeding
     monitors: dict = field(default_factory=dict)  # population -> SpikeMonitor
     fanout: dict = field(default_factory=dict)  # population -> synapses per neuron (array)
+    weights: dict = field(default_factory=dict)  # name -> (group, variable, size) set from the patterns
 
 
 def _shared_constant(built: Built, name: str, group, unit=None) -> None:
@@ -84,6 +85,11 @@ class ModernModel:
         c = counts["feature"]
         return np.sign(c[..., : self.n_features] - c[..., self.n_features :])
 
+    def weight_values(self) -> dict:
+        """Synaptic and bias arrays that store the patterns (run_args of a standalone build)."""
+        return {"keys": np.r_[self.keys.T, -self.keys.T].ravel(),  # row (i, mu): K_mu,i * polarity_i
+                "values": np.c_[self.values, self.values].ravel()}  # row (mu, j): V_mu,(j mod N)
+
     def build(self) -> Built:
         p, n, m = self.params, self.n_features, self.n_patterns
         feature_eqs = meq.FEATURE_EQS
@@ -101,11 +107,9 @@ class ModernModel:
         keys = b2.Synapses(feature, memory, name="keys", **meq.KEY_SYNAPSE)
         pre, post = np.meshgrid(np.arange(2 * n), np.arange(m), indexing="ij")
         keys.connect(i=pre.ravel(), j=post.ravel())
-        keys.w = (np.r_[self.keys.T, -self.keys.T]).ravel()  # row (i, mu): K_mu,i * polarity_i
         values = b2.Synapses(memory, feature, name="values", **meq.VALUE_SYNAPSE)
         pre, post = np.meshgrid(np.arange(m), np.arange(2 * n), indexing="ij")
         values.connect(i=pre.ravel(), j=post.ravel())
-        values.w = np.c_[self.values, self.values].ravel()  # row (mu, j): V_mu,(j mod N)
 
         hub_name = "normaliser" if p.normalisation == "exact" else "inhibitor"
         hub_eqs = meq.NORMALISER_EQS if p.normalisation == "exact" else meq.INHIBITOR_EQS
@@ -124,7 +128,11 @@ class ModernModel:
         net = b2.Network(feature, memory, hub, keys, values, hub_link, *monitors.values(), name="modern_hopfield")
         built = Built(network=net, cue=(feature, "cue"), seed=(hub, "trial_seed"), monitors=monitors,
                       namespace={"tau_key": p.tau_key, "tau_value": p.tau_value, "eta_inhibition": p.eta_inhibition},
-                      fanout={"feature": np.full(2 * n, m), "memory": np.full(m, 2 * n + 1)})
+                      fanout={"feature": np.full(2 * n, m), "memory": np.full(m, 2 * n + 1)},
+                      weights={"keys": (keys, "w", 2 * n * m), "values": (values, "w", 2 * n * m)})
+        for name, value in self.weight_values().items():
+            group, var, _ = built.weights[name]
+            setattr(group, var, value)
         _shared_constant(built, "beta", memory)
         _shared_constant(built, "rate_memory", memory, b2.Hz)
         if p.normalisation == "wta":
@@ -173,26 +181,36 @@ class ClassicalModel:
         active = (counts["neuron"] >= 0.25 * float(self.params.rate_max) * counts["window"]).astype(float)
         return 2.0 * active - 1.0 if self.kind == "bipolar" else active
 
+    def weight_values(self) -> dict:
+        """Couplings (all pairs i != j, presynaptic-major) and biases that store the patterns."""
+        pre, post = self._pairs()
+        return {"recurrent": self.couplings[post, pre], "bias": self.bias, "coding_level": self.coding_level}
+
+    def _pairs(self):
+        pre, post = np.nonzero(~np.eye(self.n_features, dtype=bool))
+        return pre, post
+
     def build(self) -> Built:
         p, n = self.params, self.n_features
         neurons = b2.NeuronGroup(n, ceq.NEURON_EQS, threshold=ceq.THRESHOLD, method="exact", name="neuron")
-        neurons.bias = self.bias
         inhibitor = b2.NeuronGroup(1, ceq.INHIBITOR_EQS + "trial_seed : integer (shared, constant)  # random seed\n",
                                    method="exact", name="inhibitor")
         recurrent = b2.Synapses(neurons, neurons, name="recurrent", **ceq.RECURRENT_SYNAPSE)
-        post, pre = np.nonzero(self.couplings)
+        pre, post = self._pairs()
         recurrent.connect(i=pre, j=post)
-        recurrent.w = self.couplings[post, pre]
         to_inhibitor = b2.Synapses(neurons, inhibitor, name="neuron_to_inhibitor", **ceq.ACTIVITY_SYNAPSE)
         to_inhibitor.connect()
         neurons.population_activity = b2.linked_var(inhibitor, "activity", index=np.zeros(n, dtype=int))
         monitors = {"neuron": b2.SpikeMonitor(neurons, record=True, name="neuron_spikes")}
         net = b2.Network(neurons, inhibitor, recurrent, to_inhibitor, *monitors.values(), name="classical_hopfield")
-        fanout = np.bincount(pre, minlength=n) + 1
         built = Built(network=net, cue=(neurons, "cue"), seed=(inhibitor, "trial_seed"), monitors=monitors,
-                      namespace={"tau_syn": p.tau_syn, "tau_inhibition": p.tau_inhibition,
-                                 "coding_level": self.coding_level, "n_neurons": n},
-                      fanout={"neuron": fanout})
+                      namespace={"tau_syn": p.tau_syn, "tau_inhibition": p.tau_inhibition, "n_neurons": n},
+                      fanout={"neuron": np.full(n, n)},
+                      weights={"recurrent": (recurrent, "w", n * (n - 1)), "bias": (neurons, "bias", n),
+                               "coding_level": (neurons, "coding_level", 1)})
+        for name, value in self.weight_values().items():
+            group, var, _ = built.weights[name]
+            setattr(group, var, value)
         _shared_constant(built, "rate_max", neurons, b2.Hz)
         _shared_constant(built, "temperature", neurons)
         _shared_constant(built, "inhibition_gain", neurons)

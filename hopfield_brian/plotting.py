@@ -14,9 +14,21 @@ POPULATION_LABELS = {"feature": "feature layer\n(ON below, OFF above)", "memory"
                      "neuron": "neurons"}
 
 
-def recall_figure(spikes: pd.DataFrame, overlaps: pd.DataFrame, trials: pd.DataFrame, config, path) -> None:
+def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> None:
     """Raster of every population and overlap with every stored pattern, for trial 0,
     next to the final overlaps of all trials (spiking and numpy reference)."""
+    from . import readout
+
+    config = point.config
+    sizes = {"feature": 2 * point.model.n_features, "memory": point.model.n_patterns,
+             "neuron": point.model.n_features}
+    raw = {pop: (g["neuron"].to_numpy(), g["t_ms"].to_numpy(dtype=float) / 1e3)
+           for pop, g in spikes.groupby("population", observed=False)}
+    t_bins, m = readout.overlap_trajectory(point.model, point.stored, point.kind, raw, sizes,
+                                           float(config.t_cue + config.t_free), float(config.bin_width),
+                                           float(config.trace_window))
+    overlaps = pd.DataFrame(m).assign(trial=0, t_ms=t_bins * 1e3).melt(
+        id_vars=["trial", "t_ms"], var_name="pattern", value_name="overlap")
     sns.set_theme(style="ticks", context="paper")
     trial0 = trials.iloc[0]
     target = int(trial0["target"])
@@ -58,5 +70,28 @@ def recall_figure(spikes: pd.DataFrame, overlaps: pd.DataFrame, trials: pd.DataF
     ax.set_title(f"all {len(trials)} trials: success {trials['success'].mean():.0%}", fontsize=9)
     fig.suptitle(f"{trials['model'].iloc[0]} spiking Hopfield network: recall "
                  f"(N={config.n_features}, M={config.n_patterns}, cue noise {config.cue_noise:g})")
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def sweep_figure(trials: pd.DataFrame, swept: list[str], path) -> None:
+    """Success rate (with 95% bootstrap intervals) and final overlap against the
+    first swept parameter, one line per value of the second."""
+    sns.set_theme(style="ticks", context="paper")
+    cols = {s: next(c for c in trials.columns if c == s or c.startswith(f"{s}_")) for s in swept}
+    x = cols[swept[0]]
+    hue = cols[swept[1]] if len(swept) > 1 else None
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
+    data = trials.assign(success=trials["success"].astype(float))
+    for ax, y in zip(axes, ("success", "final_overlap")):
+        sns.lineplot(data=data, x=x, y=y, hue=hue, marker="o", errorbar=("ci", 95), ax=ax,
+                     palette="viridis" if hue else None)
+        ref = "reference_success" if y == "success" else "reference_final_overlap"
+        sns.lineplot(data=trials.assign(**{ref: trials[ref].astype(float)}), x=x, y=ref, hue=hue, ls="--",
+                     errorbar=None, ax=ax, legend=False, palette="viridis" if hue else None,
+                     color=None if hue else "0.4")
+        ax.set_ylabel({"success": "success rate", "final_overlap": "final overlap"}[y])
+    axes[0].set_title("spiking (solid) and numpy reference (dashed)", fontsize=9)
+    fig.suptitle(f"{trials['model'].iloc[0]} recall sweep, {trials.groupby('point').size().iloc[0]} trials per point")
     fig.savefig(path, dpi=130)
     plt.close(fig)

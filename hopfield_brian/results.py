@@ -1,9 +1,4 @@
-"""Writing a run's outputs so that they appear complete or not at all.
-
-Everything is written into a hidden staging folder next to the destination
-and renamed into place in one step at the end; on any error the staging
-folder is removed.
-"""
+"""Writing a run's outputs so that every file appears complete or not at all."""
 
 from __future__ import annotations
 
@@ -36,22 +31,18 @@ def default_run_dir(protocol: str, label: str, root: str | os.PathLike = "result
 
 
 @contextlib.contextmanager
-def staged_dir(final: str | os.PathLike):
-    """Yield a staging folder that becomes ``final`` only if the block succeeds."""
-    final = Path(final)
-    if final.exists() and any(final.iterdir()):
-        from .errors import ConfigError
-
-        raise ConfigError(f"output folder {final} exists and is not empty")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    stage = final.parent / f".{final.name}.partial-{os.getpid()}"
+def staged_files(folder: str | os.PathLike):
+    """Yield a staging folder; on success each file in it is moved into ``folder``
+    with an atomic rename, so a reader sees every file complete or not at all.
+    On error nothing is moved and the staging folder is removed."""
+    folder = Path(folder)
+    stage = folder / f".staging-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir()
+    stage.mkdir(parents=True)
     try:
         yield stage
-        if final.exists():
-            final.rmdir()
-        os.replace(stage, final)
+        for f in stage.iterdir():
+            os.replace(f, folder / f.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 

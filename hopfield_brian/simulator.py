@@ -2,11 +2,13 @@
 
 * ``runtime``: the network is built in Python, stored once, and each trial
   restores it, reseeds Brian2's generators and sets the trial's values.
-* ``cpp_standalone`` (and ``cuda_standalone``, issue #3): the network is
-  generated and compiled once; each trial reruns the binary with the trial's
-  cue, seed and parameters passed through ``run_args``. The random generators
-  are reseeded inside the binary from the trial's ``trial_seed`` variable, so
-  a trial is reproducible from its seed without recompiling.
+* ``cpp_standalone``: the network is generated and compiled once; each trial
+  reruns the binary with the trial's cue, seed, parameters and (when they
+  differ from the build's) pattern weights passed through ``run_args``. The
+  random generators are reseeded inside the binary from the trial's
+  ``trial_seed`` variable, so a trial is reproducible from its seed without
+  recompiling. Several binaries run at once (``workers``), each with its own
+  results folder.
 
 The device is chosen here and only here; protocols pass its name.
 """
@@ -16,7 +18,9 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import subprocess
 import time
+from collections import deque
 from pathlib import Path
 
 import brian2 as b2
@@ -61,15 +65,23 @@ def _claim(base: Path):
     raise RuntimeError(f"no free build folder next to {base}")
 
 
+class Trial:
+    """What one trial sets: cue, seed, tunable values and (optional) pattern weights."""
+
+    def __init__(self, cue: np.ndarray, seed: int, values: dict | None = None, weights: dict | None = None):
+        self.cue, self.seed, self.values, self.weights = cue, int(seed), values or {}, weights
+
+
 class Simulator:
     """One compiled (or built) network and the means to run trials on it."""
 
     def __init__(self, model, device: str, duration, dt, defaults: dict,
-                 build_dir: str | os.PathLike | None = None):
+                 build_dir: str | os.PathLike | None = None, workers: int | None = None):
         _activate(device)
         self.model = model
         self.device = device
         self.duration = duration
+        self.workers = max(1, workers or os.cpu_count() or 1)
         b2.defaultclock.dt = dt
         t0 = time.perf_counter()
         self.built = built = model.build()
@@ -96,7 +108,12 @@ class Simulator:
                                                 default_build_root() / self.structure_key())
             b2.device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
             self.compilations = 1
+            self._result_files = {
+                pop: (b2.device.get_array_filename(mon.variables["i"]),
+                      b2.device.get_array_filename(mon.variables["t"]))
+                for pop, mon in built.monitors.items()}
         self.build_time = time.perf_counter() - t0
+        self.run_seconds = 0.0  # simulation time reported by the binaries (standalone)
 
     def structure_key(self) -> str:
         """A name for the build folder, unique per network structure."""
@@ -106,13 +123,19 @@ class Simulator:
                      float(b2.defaultclock.dt), float(self.duration)))
         return f"{self.model.name}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
 
-    def _trial_values(self, cue: np.ndarray, seed: int, values: dict) -> list:
-        """(group, variable, value) triples for one trial, sizes checked."""
+    def _settings(self, trial: Trial) -> list:
+        """(group, variable, value) triples for one trial, sizes checked before any run."""
         group, var = self.built.cue
-        cue_values = self.model.encode_cue(cue)
+        cue_values = self.model.encode_cue(trial.cue)
         if cue_values.shape != (len(group),):
-            raise ConfigError(f"cue has {cue.size} entries, the network expects {self.model.n_features}")
-        return [(group, var, cue_values), (*self.built.seed, int(seed)), *self._tunable_settings(values)]
+            raise ConfigError(f"cue has {np.size(trial.cue)} entries, the network expects {self.model.n_features}")
+        out = [(group, var, cue_values), (*self.built.seed, trial.seed), *self._tunable_settings(trial.values)]
+        for name, value in (trial.weights or {}).items():
+            g, v, size = self.built.weights[name]
+            if np.size(value) != size:  # the binary would silently ignore an array of the wrong length
+                raise ConfigError(f"{name} has {np.size(value)} entries, the network expects {size}")
+            out.append((g, v, value))
+        return out
 
     def _tunable_settings(self, values: dict) -> list:
         out = []
@@ -122,20 +145,87 @@ class Simulator:
             out.extend((g, v, value) for g, v, _ in self.built.tunables[name])
         return out
 
-    def run_trial(self, cue: np.ndarray, seed: int, values: dict) -> dict:
+    def run_trial(self, trial: Trial) -> dict:
         """Run one trial; return ``{population: (neuron indices, spike times in s)}``."""
-        settings = self._trial_values(cue, seed, values)
-        net = self.built.network
+        return next(iter(self.run_many([trial])))[1]
+
+    def run_many(self, trials):
+        """Run trials (an iterable of :class:`Trial`, or of ``(key, Trial)``), yielding
+        ``(key, spikes)`` as they finish, in order of submission."""
+        jobs = _keyed(trials)
         if self.device == "runtime":
-            net.restore("initial")
-            b2.seed(int(seed))
-            for g, v, expr in self.built.trial_init:
-                setattr(g, v, expr)
-            for g, v, value in settings:
-                setattr(g, v, value)
-            net.run(self.duration, namespace=self.built.namespace)
-        else:
-            run_args = {getattr(g, v): value for g, v, value in settings}
-            b2.device.run(directory=str(self.build_dir), with_output=False, run_args=run_args)
+            for key, trial in jobs:
+                yield key, self._run_runtime(trial)
+            return
+        yield from self._run_standalone(jobs)
+
+    def _run_runtime(self, trial: Trial) -> dict:
+        settings = self._settings(trial)
+        net = self.built.network
+        net.restore("initial")
+        b2.seed(trial.seed)
+        for g, v, expr in self.built.trial_init:
+            setattr(g, v, expr)
+        for g, v, value in settings:
+            setattr(g, v, value)
+        net.run(self.duration, namespace=self.built.namespace)
         return {pop: (np.asarray(mon.i[:], dtype=np.int32), np.asarray(mon.t_[:], dtype=np.float64))
                 for pop, mon in self.built.monitors.items()}
+
+    def _command(self, trial: Trial, results_dir: Path) -> list[str]:
+        args = []
+        for g, v, value in self._settings(trial):
+            name, text, file_name, array = b2.device._prepare_variableview_run_arg(getattr(g, v), value)
+            if file_name:
+                target = self.build_dir / "static_arrays" / file_name
+                if not target.exists():
+                    partial = target.with_name(f"{file_name}.{os.getpid()}")
+                    array.tofile(partial)
+                    os.replace(partial, target)
+            args.append(f"{name}={text}")
+        return [str(self.build_dir / "main"), "--results_dir", f"{results_dir}/", *args]
+
+    def _run_standalone(self, jobs):
+        free = deque(self.build_dir / f"results-{k}" for k in range(self.workers))
+        for folder in free:
+            folder.mkdir(exist_ok=True)
+        running = deque()
+        jobs = iter(jobs)
+        exhausted = False
+        try:
+            while running or not exhausted:
+                while free and not exhausted:
+                    job = next(jobs, None)
+                    if job is None:
+                        exhausted = True
+                        break
+                    folder = free.popleft()
+                    proc = subprocess.Popen(self._command(job[1], folder), cwd=self.build_dir,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                    running.append((job[0], folder, proc))
+                if not running:
+                    break
+                key, folder, proc = running.popleft()
+                _, err = proc.communicate()
+                if proc.returncode:
+                    raise RuntimeError(f"simulation binary failed ({proc.returncode}): {err.decode()[-500:]}")
+                spikes = self._read(folder)
+                free.append(folder)
+                yield key, spikes
+        finally:
+            for _, _, proc in running:
+                proc.kill()
+                proc.wait()
+
+    def _read(self, folder: Path) -> dict:
+        out = {}
+        for pop, (i_file, t_file) in self._result_files.items():
+            out[pop] = (np.fromfile(folder / i_file, dtype=np.int32), np.fromfile(folder / t_file, dtype=np.float64))
+        info = (folder / "last_run_info.txt").read_text().split()
+        self.run_seconds += float(info[0])
+        return out
+
+
+def _keyed(trials):
+    for k, t in enumerate(trials):
+        yield (k, t) if isinstance(t, Trial) else t

@@ -7,9 +7,10 @@ final state is read from spike counts in the last ``readout_window`` and scored
 by its overlap with the target (success: overlap >= 0.9). The numpy reference
 of the same model is run from the same cue for comparison.
 
-All trials run on one build of the network (one compilation on standalone
-devices). Runnable as ``hopfield-brian run recall`` or
-``python protocols/recall.py``.
+With ``--sweep`` the protocol runs every point of a parameter grid, ``trials``
+trials each; trial r of every point uses the same target and cue draw
+(common random numbers). All trials of a network structure run on one build.
+Runnable as ``hopfield-brian run recall`` or ``python protocols/recall.py``.
 """
 
 from __future__ import annotations
@@ -20,16 +21,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import brian2 as b2
 import numpy as np
 import pandas as pd
 from brian2 import Quantity, ms
 
-from hopfield_brian import paradigm, readout, results
+from hopfield_brian import paradigm, readout, results, sweep
 from hopfield_brian import patterns as pat
 from hopfield_brian.config import describe, qty
 from hopfield_brian.errors import ConfigError
-from hopfield_brian.simulator import DEVICES, Simulator
+from hopfield_brian.simulator import DEVICES, Simulator, Trial
+
+# Parameters that change the compiled network; everything else varies at run time.
+STRUCTURAL = ("model", "n_features", "n_patterns", "t_cue", "t_free", "dt", "device", "normalisation",
+              "feature_coding", "tau_key", "tau_value", "eta_inhibition", "tau_syn", "tau_inhibition")
+TIMING_COLUMNS = ("wall_s",)  # differ between otherwise identical runs
 
 
 @dataclass(frozen=True)
@@ -50,10 +55,27 @@ class RecallConfig:
     bin_width: Quantity = qty(5 * ms)  # time step of the overlap trajectories
     trace_window: Quantity = qty(20 * ms)  # trajectories decode the spikes of this trailing window
     dt: Quantity = qty(0.1 * ms)  # simulation time step
-    trials: int = 20  # number of trials (each with its own target, cue and seed)
+    trials: int = 20  # trials per parameter point (each with its own target, cue and seed)
     seed: int = 0  # master seed: patterns, targets, cues and spikes
     device: str = "cpp_standalone"  # 'runtime' or 'cpp_standalone'
     out: str = ""  # output folder (default results/recall/<model>-<time>)
+
+
+@dataclass
+class Point:
+    """One point of the parameter grid, ready to run."""
+
+    index: int
+    swept: dict
+    config: RecallConfig
+    params: object
+    model: object
+    stored: np.ndarray
+    kind: str
+
+    def structure(self) -> tuple:
+        values = {**vars(self.config), **vars(self.params)}
+        return tuple(repr(values[k]) for k in STRUCTURAL if k in values)
 
 
 def load_patterns(config: RecallConfig) -> tuple[np.ndarray, str]:
@@ -91,6 +113,20 @@ def validate(config: RecallConfig, params) -> None:
     paradigm.check_model_params(params, config.n_features)
 
 
+def prepare(config: RecallConfig, params, grid: dict | None = None) -> list[Point]:
+    """Every point of the grid, validated, with its patterns and model."""
+    points = []
+    for index, swept in enumerate(sweep.grid(grid or {})):
+        names = {f.name for f in dataclasses.fields(config)}
+        c = dataclasses.replace(config, **{k: v for k, v in swept.items() if k in names})
+        p = dataclasses.replace(params, **{k: v for k, v in swept.items() if k not in names})
+        validate(c, p)
+        stored, kind = load_patterns(c)
+        model, stored, kind = paradigm.store(c.model, p, stored, kind)
+        points.append(Point(index, swept, c, p, model, stored, kind))
+    return points
+
+
 def parameter_columns(config: RecallConfig, params) -> dict:
     """Every parameter of the run as flat trials-table columns (units in the names)."""
     cols = {}
@@ -98,109 +134,152 @@ def parameter_columns(config: RecallConfig, params) -> dict:
         for name, v in describe(source).items():
             if name in ("out", "model"):
                 continue
-            if isinstance(v, dict):
-                cols[f"{name}_{v['unit']}"] = v["value"]
-            else:
-                cols[name] = v
+            cols[f"{name}_{v['unit']}" if isinstance(v, dict) else name] = v["value"] if isinstance(v, dict) else v
     return cols
 
 
-def run_trials(config: RecallConfig, params, progress=None) -> dict:
-    """Build once, run every trial; return trials table, spike table and trajectories."""
-    stored, kind = load_patterns(config)
-    model, stored, kind = paradigm.store(config.model, params, stored, kind)
-    duration = config.t_cue + config.t_free
-    sim = Simulator(model, config.device, duration, config.dt,
-                    model.runtime_values() | {"t_cue": config.t_cue})
-    sizes = {pop: len(mon.source) for pop, mon in sim.built.monitors.items()}
-    t_end_s, t_cue_s = float(duration), float(config.t_cue)
-    rows, spike_frames, trajectories = [], [], []
-    fixed = parameter_columns(config, params)
-    for trial in range(config.trials):
-        rng = paradigm.trial_rng(config.seed, trial)
-        target = int(rng.integers(model.n_patterns))
-        cue = paradigm.make_cue(stored, kind, target, config.cue_noise, config.cue_mask, rng)
-        t0 = time.perf_counter()
-        spikes = sim.run_trial(cue, paradigm.trial_seed(config.seed, trial), {})
-        wall = time.perf_counter() - t0
-        final = model.decode_counts(readout.counts(spikes, sizes, t_end_s - float(config.readout_window), t_end_s))
-        t_bins, overlaps = readout.overlap_trajectory(model, stored, kind, spikes, sizes, t_end_s,
-                                                      float(config.bin_width), float(config.trace_window))
-        ref = paradigm.score(stored, kind, target, paradigm.reference_state(model, kind, cue, rng))
-        n_spikes = {pop: int(i.size) for pop, (i, _) in spikes.items()}
-        events = sum(int(np.sum(sim.built.fanout[pop][i])) for pop, (i, _) in spikes.items())
-        rows.append({
-            "trial": trial, "model": config.model, "target": target,
-            "cue_overlap": float(pat.overlap(stored, cue, kind)[target]),
-            **paradigm.score(stored, kind, target, final),
-            "time_to_retrieval_ms": readout.time_to_retrieval(t_bins, overlaps[:, target], t_cue_s),
-            "n_spikes": sum(n_spikes.values()),
-            **{f"n_spikes_{pop}": n for pop, n in n_spikes.items()},
-            "synaptic_events": events,
-            "reference_final_overlap": ref["final_overlap"], "reference_success": ref["success"],
-            "wall_s": wall, **fixed,
-        })
-        spike_frames.append(readout.spike_table(trial, spikes))
-        trajectories.append(pd.DataFrame(overlaps, columns=range(model.n_patterns)).assign(
-            trial=trial, t_ms=t_bins * 1e3).melt(id_vars=["trial", "t_ms"], var_name="pattern",
-                                                  value_name="overlap"))
-        if progress:
-            progress(trial + 1, config.trials)
-    return {"trials": pd.DataFrame(rows), "spikes": pd.concat(spike_frames, ignore_index=True),
-            "overlaps": pd.concat(trajectories, ignore_index=True), "build_time_s": sim.build_time,
-            "compilations": sim.compilations, "model": model, "stored": stored, "kind": kind}
+def _jobs(point: Point, repeats, base: Point):
+    """(key, Trial) pairs of one point; weights travel only when the patterns differ from the build's."""
+    same = point.stored.shape == base.stored.shape and np.array_equal(point.stored, base.stored)
+    weights = None if same else point.model.weight_values()
+    values = point.model.runtime_values() | {"t_cue": point.config.t_cue}
+    for r in repeats:
+        rng = paradigm.trial_rng(point.config.seed, r)
+        target = int(rng.integers(point.model.n_patterns))
+        cue = paradigm.make_cue(point.stored, point.kind, target, point.config.cue_noise, point.config.cue_mask, rng)
+        trial = Trial(cue, paradigm.trial_seed(point.config.seed, r), values, weights)
+        yield (point, r, target, cue, rng), trial
 
 
-def main(config: RecallConfig, params=None, quiet: bool = False) -> dict:
-    """Run the recall protocol and write its results; return them and the output folder."""
+def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, spikes: dict, sizes: dict,
+                fanout: dict, wall: float) -> tuple[dict, pd.DataFrame]:
+    """Trials-table row and spike table of one finished trial."""
+    c, model = point.config, point.model
+    t_end, t_cue = float(c.t_cue + c.t_free), float(c.t_cue)
+    final = model.decode_counts(readout.counts(spikes, sizes, t_end - float(c.readout_window), t_end))
+    t_bins, overlaps = readout.overlap_trajectory(model, point.stored, point.kind, spikes, sizes, t_end,
+                                                  float(c.bin_width), float(c.trace_window))
+    ref = paradigm.score(point.stored, point.kind, target, paradigm.reference_state(model, point.kind, cue, rng))
+    n_spikes = {pop: int(i.size) for pop, (i, _) in spikes.items()}
+    trial_id = point.index * c.trials + repeat
+    row = {
+        "trial": trial_id, "point": point.index, "repeat": repeat, "model": c.model, "target": target,
+        "cue_overlap": float(pat.overlap(point.stored, cue, point.kind)[target]),
+        **paradigm.score(point.stored, point.kind, target, final),
+        "time_to_retrieval_ms": readout.time_to_retrieval(t_bins, overlaps[:, target], t_cue),
+        "n_spikes": sum(n_spikes.values()), **{f"n_spikes_{pop}": n for pop, n in n_spikes.items()},
+        "synaptic_events": sum(int(np.sum(fanout[pop][i])) for pop, (i, _) in spikes.items()),
+        "reference_final_overlap": ref["final_overlap"], "reference_success": ref["success"],
+        "wall_s": wall, **parameter_columns(c, point.params),
+    }
+    return row, readout.spike_table(trial_id, spikes)
+
+
+def run(points: list[Point], store, workers: int | None = None, progress: bool = False) -> dict:
+    """Run every unfinished trial of every point, one build per structure; return build statistics."""
+    trials = points[0].config.trials
+    done = store.done()
+    groups: dict[tuple, list[Point]] = {}
+    for pt in points:
+        groups.setdefault(pt.structure(), []).append(pt)
+    todo_total = sum(1 for pt in points for r in range(trials) if (pt.index, r) not in done)
+    stats = {"compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
+    bar = sweep.progress_bar(todo_total, progress)
+    try:
+        for pts in groups.values():
+            todo = {pt.index: [r for r in range(trials) if (pt.index, r) not in done] for pt in pts}
+            if not any(todo.values()):
+                continue
+            base = pts[0]
+            bar.set_postfix_str("building")
+            sim = Simulator(base.model, base.config.device, base.config.t_cue + base.config.t_free, base.config.dt,
+                            base.model.runtime_values() | {"t_cue": base.config.t_cue}, workers=workers)
+            stats["compilations"] += sim.compilations
+            stats["build_time_s"] += sim.build_time
+            bar.set_postfix_str("")
+            bar.unpause()
+            sizes = {pop: len(mon.source) for pop, mon in sim.built.monitors.items()}
+            jobs = (job for pt in pts for job in _jobs(pt, todo[pt.index], base))
+            t_last = time.perf_counter()
+            for (pt, r, target, cue, rng), spikes in sim.run_many(jobs):
+                now = time.perf_counter()
+                row, spike_table = score_trial(pt, r, target, cue, rng, spikes, sizes, sim.built.fanout,
+                                               now - t_last)
+                t_last = now
+                store.add(row, spike_table)
+                bar.update()
+            stats["run_seconds"] += sim.run_seconds
+    finally:
+        bar.close()
+    return stats
+
+
+def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
+    """One row per parameter point: swept values, success rate, overlaps, timing, spikes."""
+    cols = [c for c in trials.columns if any(c == s or c.startswith(f"{s}_") for s in swept)]
+    g = trials.groupby("point")
+    out = g[cols].first() if cols else pd.DataFrame(index=g.size().index)
+    out["trials"] = g.size()
+    out["success_rate"] = g["success"].mean()
+    out["final_overlap_mean"] = g["final_overlap"].mean()
+    out["final_overlap_sd"] = g["final_overlap"].std()
+    out["time_to_retrieval_ms_mean"] = g["time_to_retrieval_ms"].mean()
+    out["spikes_per_trial"] = g["n_spikes"].mean()
+    out["reference_success_rate"] = g["reference_success"].mean()
+    return out.reset_index()
+
+
+def run_trials(config: RecallConfig, params, grid: dict | None = None, workers: int | None = None) -> dict:
+    """In-memory run (no files): trials table, spike table and build statistics."""
+    points = prepare(config, params, grid)
+    store = sweep.MemoryStore()
+    stats = run(points, store, workers)
+    return {"trials": store.trials(), "spikes": store.spike_table(), "points": points, **stats}
+
+
+def main(config: RecallConfig, params=None, grid: dict | None = None, workers: int | None = None,
+         quiet: bool = False) -> dict:
+    """Run (or resume) the protocol in its output folder and write its results."""
     from hopfield_brian import plotting
 
     params = paradigm.model_params(config.model) if params is None else params
-    validate(config, params)
+    points = prepare(config, params, grid)
     out = Path(config.out) if config.out else results.default_run_dir("recall", config.model)
-    if out.exists() and any(out.iterdir()):
-        raise ConfigError(f"output folder {out} exists and is not empty")
+    identity = {"protocol": "recall", "config": describe(dataclasses.replace(config, out="")),
+                "model_params": describe(params), "sweep": {k: [sweep.plain(v) for v in vs]
+                                                            for k, vs in (grid or {}).items()}}
+    store = sweep.FolderStore(out, identity)
     t0 = time.perf_counter()
-    progress = None if quiet else _progress_printer()
-    res = run_trials(config, params, progress)
-    wall = time.perf_counter() - t0
-    with results.staged_dir(out) as stage:
-        res["spikes"].to_parquet(stage / "spikes.parquet", index=False)
-        res["trials"].to_csv(stage / "trials.csv", index=False)
+    stats = run(points, store, workers, progress=not quiet)
+    trials = store.trials()
+    summary = summarise(trials, list(grid or {}))
+    with results.staged_files(out) as stage:
+        trials.to_csv(stage / "trials.csv", index=False)
+        summary.to_csv(stage / "summary.csv", index=False)
         results.write_json(stage / "config.json", {
-            "protocol": "recall", "config": describe(config), "model_params": describe(params),
-            "pattern_kind": res["kind"], "device": config.device, "seed": config.seed,
-            "build_time_s": res["build_time_s"], "compilations": res["compilations"], "wall_time_s": wall,
-            "versions": results.package_versions(),
-        })
-        plotting.recall_figure(res["spikes"], res["overlaps"], res["trials"], config, stage / "recall.png")
-    res["out"], res["wall_s"] = out, wall
+            **identity, "pattern_kind": points[0].kind, "device": config.device, "seed": config.seed,
+            **stats, "wall_time_s": time.perf_counter() - t0, "versions": results.package_versions()})
+        if len(points) == 1:
+            plotting.recall_figure(points[0], store.spike_table(trial=0), trials, stage / "recall.png")
+        else:
+            plotting.sweep_figure(trials, list(grid), stage / "sweep.png")
+    res = {"trials": trials, "summary": summary, "out": out, "wall_s": time.perf_counter() - t0, **stats}
     if not quiet:
-        print(summary(res))
+        print(report(res))
     return res
 
 
-def summary(res: dict) -> str:
+def report(res: dict) -> str:
     t = res["trials"]
-    return (f"{t['model'].iloc[0]} recall: {len(t)} trials, success {t['success'].mean():.0%} "
-            f"(numpy reference {t['reference_success'].mean():.0%}), "
-            f"mean final overlap {t['final_overlap'].mean():.3f} (cue {t['cue_overlap'].mean():.3f}), "
-            f"{t['n_spikes'].mean():.0f} spikes/trial, build {res['build_time_s']:.1f} s, "
-            f"wall {res['wall_s']:.1f} s\nresults in {res['out']}")
-
-
-def _progress_printer():
-    from tqdm import tqdm
-
-    bar = tqdm(total=None, unit="trial", file=sys.stderr, leave=False)
-
-    def update(done, total):
-        bar.total = total
-        bar.update(done - bar.n)
-        if done == total:
-            bar.close()
-
-    return update
+    lines = [f"{t['model'].iloc[0]} recall: {len(t)} trials, success {t['success'].mean():.0%} "
+             f"(numpy reference {t['reference_success'].mean():.0%}), mean final overlap "
+             f"{t['final_overlap'].mean():.3f} (cue {t['cue_overlap'].mean():.3f}), "
+             f"{t['n_spikes'].mean():.0f} spikes/trial, {res['compilations']} compilation(s), "
+             f"wall {res['wall_s']:.1f} s"]
+    if len(res["summary"]) > 1:
+        lines.append(res["summary"].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    lines.append(f"results in {res['out']}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -71,7 +71,8 @@ def test_a_run_writes_complete_results(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["run", "recall", "--trials", "3", "--quiet", "--out", "res", *TINY]) == 0
     out = tmp_path / "res"
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "recall.png", "spikes.parquet", "trials.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "recall.png", "run.json", "spikes.parquet",
+                                                     "summary.csv", "trials", "trials.csv"]
     trials = pd.read_csv(out / "trials.csv")
     for col in ("trial", "model", "target", "cue_overlap", "final_overlap", "retrieved", "success",
                 "time_to_retrieval_ms", "n_spikes", "beta", "t_cue_ms", "rate_memory_Hz", "seed"):
@@ -84,9 +85,12 @@ def test_a_run_writes_complete_results(tmp_path, monkeypatch):
     config = json.loads((out / "config.json").read_text())
     assert config["config"]["t_cue"] == {"value": 100.0, "unit": "ms"}
     assert config["versions"]["brian2"] == "2.10.1" and config["device"] == "cpp_standalone"
-    # a second run into the same folder is refused, the first one's files stay
+    # a run with other parameters into the same folder is refused, the first one's files stay
     assert cli.main(["run", "recall", "--trials", "1", "--quiet", "--out", "res", *TINY]) == 2
     assert len(pd.read_csv(out / "trials.csv")) == 3
+    # the same run again finds every trial done and rewrites the same table
+    assert cli.main(["run", "recall", "--trials", "3", "--quiet", "--out", "res", *TINY]) == 0
+    assert pd.read_csv(out / "trials.csv").drop(columns="wall_s").equals(trials.drop(columns="wall_s"))
 
 
 def test_patterns_file_sets_the_network_size(tmp_path, monkeypatch):

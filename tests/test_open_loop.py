@@ -13,7 +13,7 @@ from hopfield_brian import patterns as pat
 from hopfield_brian import reference as ref
 from hopfield_brian.equations.modern import ModernParams
 from hopfield_brian.models import ModernModel
-from hopfield_brian.simulator import Simulator
+from hopfield_brian.simulator import Simulator, Trial
 
 BETAS = (0.05, 0.1, 0.2)
 WARMUP = 0.2  # s: the key traces settle in a few tau_key
@@ -29,7 +29,7 @@ def test_memory_spikes_sample_the_attention_posterior(normalisation):
                     model.runtime_values() | {"t_cue": duration})  # clamped throughout: no feedback
     assert sim.compilations == 1
     for k, beta in enumerate(BETAS):
-        i, t = sim.run_trial(cue, seed=10 + k, values={"beta": beta})["memory"]
+        i, t = sim.run_trial(Trial(cue, seed=10 + k, values={"beta": beta}))["memory"]
         sample = i[t > WARMUP]
         assert sample.size >= 1000
         histogram = np.bincount(sample, minlength=len(keys)) / sample.size

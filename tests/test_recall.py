@@ -36,7 +36,7 @@ def test_modern_hetero_association_keys_differ_from_values():
     from hopfield_brian import readout
     from hopfield_brian.equations.modern import ModernParams
     from hopfield_brian.models import ModernModel
-    from hopfield_brian.simulator import Simulator
+    from hopfield_brian.simulator import Simulator, Trial
 
     keys = pat.generate("bipolar", 10, 100, 0.5, seed=4)
     values = pat.generate("bipolar", 10, 100, 0.5, seed=5)
@@ -44,7 +44,7 @@ def test_modern_hetero_association_keys_differ_from_values():
     sim = Simulator(model, "cpp_standalone", 130 * b2.ms, 0.1 * b2.ms,
                     model.runtime_values() | {"t_cue": 100 * b2.ms})
     cue = pat.flip(keys[2], 0.2, np.random.default_rng(0))
-    spikes = sim.run_trial(cue, seed=1, values={})
+    spikes = sim.run_trial(Trial(cue, seed=1))
     i, t = spikes["memory"]
     posterior_mean = np.bincount(i[(t > 0.05) & (t < 0.1)], minlength=10) @ values
     assert pat.overlap(values, np.sign(posterior_mean))[2] == 1.0

@@ -1,0 +1,181 @@
+"""Sweeps: a grid of parameter points times trials, one build per network structure.
+
+* ``--sweep NAME=V1,V2,...`` or ``NAME=START:STOP:COUNT`` (evenly spaced,
+  units allowed: ``t_cue=50ms:150ms:3``); several ``--sweep`` give their product.
+* Points are grouped by network structure; each structure is built once and
+  all its trials run on that build, their differences (cues, seeds, beta,
+  rates, pattern weights...) passed as run-time values.
+* Trials are stored one by one as they finish (:class:`FolderStore`): a sweep
+  that is interrupted and rerun with the same output folder skips what is done.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+from pathlib import Path
+
+import brian2 as b2
+import numpy as np
+import pandas as pd
+
+from . import config as cfg
+from .errors import ConfigError
+
+
+def parse_sweep(items: list[str] | None, instances: list) -> dict[str, list]:
+    """``['beta=0.05,0.1', 'cue_noise=0:0.4:5']`` -> ``{'beta': [0.05, 0.1], 'cue_noise': [0, .1, ...]}``."""
+    out = {}
+    for name, text in cfg.parse_assignments(items).items():
+        default = _default_of(name, instances)
+        if text.count(":") == 2 and "," not in text:
+            start, stop, count = text.split(":")
+            try:
+                count = int(count)
+            except ValueError:
+                raise ConfigError(f"--sweep {name}: COUNT in START:STOP:COUNT must be an integer") from None
+            if count < 1:
+                raise ConfigError(f"--sweep {name}: COUNT must be >= 1")
+            lo, hi = cfg.parse_value(start, default, name), cfg.parse_value(stop, default, name)
+            if isinstance(default, (str, bool)):
+                raise ConfigError(f"--sweep {name}: a range needs numbers")
+            values = [lo + (hi - lo) * k / max(count - 1, 1) for k in range(count)]
+            if isinstance(default, int) and not isinstance(default, bool):
+                values = [int(round(v)) for v in values]
+        else:
+            values = [cfg.parse_value(v.strip(), default, name) for v in text.split(",") if v.strip()]
+        if not values:
+            raise ConfigError(f"--sweep {name}: no values")
+        out[name] = values
+    return out
+
+
+def _default_of(name: str, instances: list):
+    for inst in instances:
+        if hasattr(inst, name):
+            return getattr(inst, name)
+    valid = sorted({f for inst in instances for f in vars(inst)})
+    raise ConfigError(f"unknown parameter {name!r}; valid names: {', '.join(valid)}")
+
+
+def grid(sweep: dict[str, list]) -> list[dict]:
+    """Every combination of the swept values (one empty point when nothing is swept)."""
+    names = list(sweep)
+    return [dict(zip(names, combo)) for combo in itertools.product(*(sweep[n] for n in names))]
+
+
+def plain(value):
+    """A JSON/CSV-friendly form of a parameter value (Quantities in their display unit)."""
+    if isinstance(value, b2.Quantity) and not b2.is_dimensionless(value):
+        unit = cfg.display_unit(value)
+        return round(float(value / unit), 12)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def column_name(name: str, value) -> str:
+    """Column for a parameter: its name, with the unit appended for Quantities."""
+    if isinstance(value, b2.Quantity) and not b2.is_dimensionless(value):
+        return f"{name}_{cfg.display_unit(value)}"
+    return name
+
+
+class MemoryStore:
+    """Trials kept in memory (tests, benchmarks)."""
+
+    def __init__(self, keep_spikes: bool = True):
+        self.rows, self.spikes, self.keep_spikes = [], [], keep_spikes
+
+    def done(self) -> set:
+        return {(r["point"], r["repeat"]) for r in self.rows}
+
+    def add(self, row: dict, spikes: pd.DataFrame | None) -> None:
+        self.rows.append(row)
+        if spikes is not None and self.keep_spikes:
+            self.spikes.append(spikes)
+
+    def trials(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows).sort_values("trial", ignore_index=True)
+
+    def spike_table(self, trial: int | None = None) -> pd.DataFrame:
+        frames = [s for s in self.spikes if trial is None or s["trial"].iloc[0] == trial] if self.spikes else []
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+class FolderStore:
+    """Trials stored one file each, written atomically, in a run folder.
+
+    ``trials/`` holds one JSON row per finished trial and ``spikes.parquet/``
+    one parquet part per trial (``pandas.read_parquet`` reads the folder as one
+    table). ``identity`` (every parameter of the run) is kept in
+    ``config.json``; reopening a folder with a different identity is an error,
+    with the same identity it resumes.
+    """
+
+    def __init__(self, folder: str | os.PathLike, identity: dict, keep_spikes: bool = True):
+        self.folder = Path(folder)
+        self.keep_spikes = keep_spikes
+        identity = json.loads(json.dumps(identity, default=str))
+        marker = self.folder / "run.json"
+        if marker.exists():
+            if json.loads(marker.read_text()) != identity:
+                raise ConfigError(f"{self.folder} holds a run with other parameters; choose another --out")
+        elif self.folder.exists() and any(self.folder.iterdir()):
+            raise ConfigError(f"output folder {self.folder} exists and is not a run of this protocol")
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(marker, json.dumps(identity, indent=2) + "\n")
+        (self.folder / "trials").mkdir(exist_ok=True)
+        if keep_spikes:
+            (self.folder / "spikes.parquet").mkdir(exist_ok=True)
+
+    @staticmethod
+    def _name(point: int, repeat: int) -> str:
+        return f"p{point:05d}-r{repeat:06d}"
+
+    def done(self) -> set:
+        out = set()
+        for f in (self.folder / "trials").glob("p*-r*.json"):
+            p, r = f.stem.split("-")
+            out.add((int(p[1:]), int(r[1:])))
+        return out
+
+    def add(self, row: dict, spikes: pd.DataFrame | None) -> None:
+        name = self._name(row["point"], row["repeat"])
+        if spikes is not None and self.keep_spikes:
+            part = self.folder / "spikes.parquet" / f"{name}.parquet"
+            partial = part.with_name(f".{part.name}.partial")
+            spikes.to_parquet(partial, index=False)
+            os.replace(partial, part)
+        write_atomic(self.folder / "trials" / f"{name}.json", json.dumps(row, default=plain))
+
+    def trials(self) -> pd.DataFrame:
+        rows = [json.loads(f.read_text()) for f in sorted((self.folder / "trials").glob("p*-r*.json"))]
+        return pd.DataFrame(rows).sort_values("trial", ignore_index=True)
+
+    def spike_table(self, trial: int | None = None) -> pd.DataFrame:
+        folder = self.folder / "spikes.parquet"
+        if trial is None:
+            return pd.read_parquet(folder)
+        for f in folder.glob("*.parquet"):
+            frame = pd.read_parquet(f)
+            if len(frame) and frame["trial"].iloc[0] == trial:
+                return frame
+        return pd.DataFrame()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+def progress_bar(total: int, enabled: bool):
+    """A tqdm bar with rate and ETA on stderr (a no-op when disabled)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="trial", file=sys.stderr, disable=not enabled, smoothing=0.1, leave=False)
