@@ -35,7 +35,7 @@ def _recall_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--patterns", metavar="FILE", help="stored patterns, .npy or .csv, M x N, {0,1} or {-1,+1}")
     p.add_argument("--trials", type=int, metavar="K", help="number of trials (default 20)")
     p.add_argument("--seed", type=int, metavar="S", help="master seed (default 0)")
-    p.add_argument("--device", help="runtime or cpp_standalone (default)")
+    p.add_argument("--device", help="runtime, cpp_standalone (default) or cuda_standalone")
     p.add_argument("--out", metavar="DIR", help="output folder (default results/recall/<model>-<time>)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
                    help="any parameter listed below; repeatable")
@@ -45,6 +45,9 @@ def _recall_parser(sub) -> argparse.ArgumentParser:
                         "--out resumes an interrupted sweep")
     p.add_argument("--workers", type=int, metavar="W",
                    help="simulation binaries run at once on cpp_standalone (default: number of cores)")
+    p.add_argument("--build-only", action="store_true",
+                   help="generate and compile the network(s) for --device, run nothing (e.g. cuda_standalone "
+                        "on a machine without a GPU)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     return p
 
@@ -104,7 +107,11 @@ def main(argv: list[str] | None = None) -> int:
             from hopfield_brian.protocols import recall
 
             config, params, grid = recall_config(args)
-            recall.main(config, params, grid, workers=args.workers, quiet=args.quiet)
+            if args.build_only:
+                for folder, seconds in recall.build_only(config, params, grid):
+                    print(f"built {config.device} project in {folder} ({seconds:.1f} s)")
+            else:
+                recall.main(config, params, grid, workers=args.workers, quiet=args.quiet)
     except ConfigError as exc:
         print(f"hopfield-brian: error: {exc}", file=sys.stderr)
         return 2

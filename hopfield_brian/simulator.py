@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import ConfigError
 
-DEVICES = ("runtime", "cpp_standalone")
+DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
 
 def default_build_root() -> Path:
@@ -42,12 +42,17 @@ def _activate(device: str) -> None:
     if device not in DEVICES:
         raise ConfigError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
     b2.device.reinit()
+    b2.prefs.logging.console_log_level = "WARNING"
     if device == "runtime":
         b2.set_device("runtime")
         b2.prefs.codegen.target = "cython"
+    elif device == "cuda_standalone":
+        from . import cuda
+
+        cuda.configure(default_build_root())
+        b2.set_device(device, build_on_run=False)
     else:
         b2.set_device(device, build_on_run=False)
-    b2.prefs.logging.console_log_level = "WARNING"
 
 
 def _claim(base: Path):
@@ -96,11 +101,12 @@ class Simulator:
             b2.device.apply_run_args()
             group, var = built.seed
             seed_array = b2.device.get_array_name(group.variables[var])
-            b2.device.insert_code(
-                "main",
-                f"for (int _i = 0; _i < std::max(1, {b2.prefs.devices.cpp_standalone.openmp_threads}); _i++)"
-                f" brian::_random_generators[_i].seed((unsigned long) {seed_array}[0] + _i);",
-            )
+            if device == "cuda_standalone":
+                reseed = f"random_number_buffer.set_seed((unsigned long long) {seed_array}[0]);"
+            else:
+                reseed = (f"for (int _i = 0; _i < std::max(1, {b2.prefs.devices.cpp_standalone.openmp_threads});"
+                          f" _i++) brian::_random_generators[_i].seed((unsigned long) {seed_array}[0] + _i);")
+            b2.device.insert_code("main", reseed)
             for g, v, expr in built.trial_init:
                 setattr(g, v, expr)
             net.run(duration, namespace=built.namespace)
@@ -121,7 +127,7 @@ class Simulator:
         structural = {k: v for k, v in vars(self.model.params).items() if k not in tunable}
         text = repr((self.model.name, self.model.n_features, self.model.n_patterns, sorted(structural.items()),
                      float(b2.defaultclock.dt), float(self.duration)))
-        return f"{self.model.name}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+        return f"{self.model.name}-{self.device}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
 
     def _settings(self, trial: Trial) -> list:
         """(group, variable, value) triples for one trial, sizes checked before any run."""

@@ -179,9 +179,7 @@ def run(points: list[Point], store, workers: int | None = None, progress: bool =
     """Run every unfinished trial of every point, one build per structure; return build statistics."""
     trials = points[0].config.trials
     done = store.done()
-    groups: dict[tuple, list[Point]] = {}
-    for pt in points:
-        groups.setdefault(pt.structure(), []).append(pt)
+    groups = _by_structure(points)
     todo_total = sum(1 for pt in points for r in range(trials) if (pt.index, r) not in done)
     stats = {"compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
     bar = sweep.progress_bar(todo_total, progress)
@@ -214,9 +212,32 @@ def run(points: list[Point], store, workers: int | None = None, progress: bool =
     return stats
 
 
+def build_only(config: RecallConfig, params, grid: dict | None = None) -> list:
+    """Generate and compile every network structure of the run, run nothing, write no results.
+
+    Returns one ``(build folder, seconds)`` per structure (how users check a
+    cuda_standalone build on a machine without a GPU).
+    """
+    points = prepare(config, params, grid)
+    built = []
+    for pts in _by_structure(points).values():
+        base = pts[0]
+        sim = Simulator(base.model, base.config.device, base.config.t_cue + base.config.t_free, base.config.dt,
+                        base.model.runtime_values() | {"t_cue": base.config.t_cue})
+        built.append((sim.build_dir, sim.build_time))
+    return built
+
+
+def _by_structure(points: list[Point]) -> dict[tuple, list[Point]]:
+    groups: dict[tuple, list[Point]] = {}
+    for pt in points:
+        groups.setdefault(pt.structure(), []).append(pt)
+    return groups
+
+
 def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
     """One row per parameter point: swept values, success rate, overlaps, timing, spikes."""
-    cols = [c for c in trials.columns if any(c == s or c.startswith(f"{s}_") for s in swept)]
+    cols = [c for s in swept for c in trials.columns if c == s or c.startswith(f"{s}_")]
     g = trials.groupby("point")
     out = g[cols].first() if cols else pd.DataFrame(index=g.size().index)
     out["trials"] = g.size()

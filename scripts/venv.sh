@@ -1,6 +1,6 @@
 #!/bin/sh
 # Create .venv at the repository root with a Python >= 3.12, and install the
-# package (editable) with its test extra. Does nothing once done, until
+# package (editable) with its test and cuda extras. Does nothing once done, until
 # setup.cfg changes. Set HB_PYTHON to choose the interpreter.
 set -e
 cd "$(dirname "$0")/.."
@@ -20,5 +20,5 @@ fi
 rm -rf .venv
 "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m pip install -q -e '.[test,cuda]'
 touch .venv/.installed

@@ -80,7 +80,7 @@ def test_a_run_writes_complete_results(tmp_path, monkeypatch):
     assert len(trials) == 3
     spikes = pd.read_parquet(out / "spikes.parquet")
     assert list(spikes.columns) == ["trial", "population", "neuron", "t_ms"]
-    assert spikes["t_ms"].dtype == np.float32 and spikes["neuron"].dtype == np.int32
+    assert spikes["t_ms"].dtype == np.float32 and spikes["neuron"].dtype == np.uint16
     assert spikes.groupby("trial").size().sum() == trials["n_spikes"].sum()
     config = json.loads((out / "config.json").read_text())
     assert config["config"]["t_cue"] == {"value": 100.0, "unit": "ms"}

@@ -1,0 +1,45 @@
+"""Default recall on several devices, side by side in one run.
+
+Prints, per device and network size: build time, wall time per trial, the
+binary's own simulation time per trial (standalone devices), synaptic events
+(spikes x fan-out) per second of wall time, compilations and success rate.
+
+    .venv/bin/python benchmarks/devices.py [--devices runtime cpp_standalone] [--trials 20] [--large]
+"""
+
+import argparse
+import time
+
+from hopfield_brian import paradigm
+from hopfield_brian.protocols.recall import RecallConfig, run_trials
+
+
+def measure(device: str, trials: int, n: int, m: int) -> dict:
+    t0 = time.perf_counter()
+    res = run_trials(RecallConfig(device=device, trials=trials, n_features=n, n_patterns=m),
+                     paradigm.model_params("modern"))
+    wall = time.perf_counter() - t0 - res["build_time_s"]
+    t = res["trials"]
+    return {"device": device, "size": f"{n}x{m}", "trials": trials, "build_s": res["build_time_s"],
+            "ms_per_trial": 1e3 * wall / trials, "sim_ms": 1e3 * res["run_seconds"] / trials,
+            "events_per_s": t["synaptic_events"].sum() / wall, "compilations": res["compilations"],
+            "success": t["success"].mean()}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--devices", nargs="+", default=["runtime", "cpp_standalone"])
+    ap.add_argument("--trials", type=int, default=20)
+    ap.add_argument("--large", action="store_true", help="also N = 1000 features, M = 1000 memories")
+    a = ap.parse_args()
+    sizes = [(200, 50)] + ([(1000, 1000)] if a.large else [])
+    rows = [measure(d, a.trials, n, m) for n, m in sizes for d in a.devices]
+    print(f"{'device':<16}{'N x M':>10}{'trials':>7}{'build s':>9}{'ms/trial':>10}{'sim ms':>8}"
+          f"{'events/s':>11}{'compiles':>9}{'success':>9}")
+    for r in rows:
+        print(f"{r['device']:<16}{r['size']:>10}{r['trials']:>7}{r['build_s']:>9.1f}{r['ms_per_trial']:>10.1f}"
+              f"{r['sim_ms']:>8.1f}{r['events_per_s']:>11.3g}{r['compilations']:>9}{r['success']:>9.0%}")
+
+
+if __name__ == "__main__":
+    main()

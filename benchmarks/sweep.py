@@ -1,0 +1,115 @@
+"""Sweep engine against the naive loop, and one large trial, side by side in one run.
+
+1. The naive way, as a user would first write it: a Python loop that builds the
+   default recall network in runtime mode and runs it, once per trial. Timed on
+   ``--naive-trials`` trials (warm Cython cache) and scaled to ``--trials``.
+2. The sweep engine on cpp_standalone for the same ``--trials``-trial sweep of the
+   default recall (N = 200, M = 50): once with a cold build folder, once warm.
+3. A large trial (N = 1000 features, M = 1000 memories, 4e6 synapses):
+   build time, per-trial overhead (wall time minus the binary's own simulation
+   time), synaptic events per second of simulation time, peak memory.
+4. Spike storage: bytes per spike in memory and on disk.
+
+Usage: .venv/bin/python benchmarks/sweep.py [--trials 200] [--naive-trials 20]
+"""
+
+import argparse
+import os
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import brian2 as b2
+import numpy as np
+
+from hopfield_brian import paradigm, readout
+from hopfield_brian.protocols.recall import RecallConfig, prepare, run_trials
+from hopfield_brian.simulator import _activate
+
+
+def naive(trials: int) -> float:
+    """Seconds per trial of the build-and-run-per-trial loop (runtime device)."""
+    config = RecallConfig(device="runtime")
+    point = prepare(config, paradigm.model_params("modern"))[0]
+    _activate("runtime")
+    b2.defaultclock.dt = config.dt
+    t0 = time.perf_counter()
+    for r in range(trials):
+        rng = paradigm.trial_rng(config.seed, r)
+        target = int(rng.integers(config.n_patterns))
+        cue = paradigm.make_cue(point.stored, point.kind, target, config.cue_noise, 0.0, rng)
+        built = point.model.build()
+        feature, var = built.cue
+        setattr(feature, var, point.model.encode_cue(cue))
+        for name, value in (point.model.runtime_values() | {"t_cue": config.t_cue}).items():
+            for g, v, _ in built.tunables[name]:
+                setattr(g, v, value)
+        feature.phase = "rand()"
+        built.network.run(config.t_cue + config.t_free, namespace=built.namespace)
+        spikes = {pop: (np.asarray(m.i[:]), np.asarray(m.t_[:])) for pop, m in built.monitors.items()}
+        readout.spike_table(r, spikes)
+    return (time.perf_counter() - t0) / trials
+
+
+def engine(trials: int, build_root: Path) -> dict:
+    os.environ["HOPFIELD_BRIAN_BUILD"] = str(build_root)
+    t0 = time.perf_counter()
+    res = run_trials(RecallConfig(trials=trials), paradigm.model_params("modern"))
+    return {"wall": time.perf_counter() - t0, "compilations": res["compilations"], "build": res["build_time_s"],
+            "spikes": res["spikes"], "trials": res["trials"]}
+
+
+def large(build_root: Path, trials: int = 4) -> dict:
+    os.environ["HOPFIELD_BRIAN_BUILD"] = str(build_root)
+    config = RecallConfig(n_features=1000, n_patterns=1000, trials=trials, cue_noise=0.2)
+    params = paradigm.model_params("modern")
+    t0 = time.perf_counter()
+    res = run_trials(config, params, workers=1)
+    wall = time.perf_counter() - t0
+    t = res["trials"]
+    return {"build": res["build_time_s"], "wall_per_trial": (wall - res["build_time_s"]) / trials,
+            "sim_per_trial": res["run_seconds"] / trials,
+            "events_per_s": t["synaptic_events"].sum() / res["run_seconds"],
+            "success": t["success"].mean(), "compilations": res["compilations"]}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--trials", type=int, default=200)
+    ap.add_argument("--naive-trials", type=int, default=20)
+    a = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="hb-bench-"))
+    try:
+        naive(1)  # warm the Cython cache, as the target asks
+        per_naive = naive(a.naive_trials)
+        cold = engine(a.trials, root / "sweep")
+        warm = engine(a.trials, root / "sweep")
+        big = large(root / "large")
+        spikes = cold["spikes"]
+        spikes.to_parquet(root / "s.parquet", index=False)
+        mem_bytes = spikes.memory_usage(index=False, deep=True).sum() / len(spikes)
+        disk_bytes = (root / "s.parquet").stat().st_size / len(spikes)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    naive_total = per_naive * a.trials
+    print(f"{a.trials}-trial sweep of the default recall (N=200, M=50), 2 cores:")
+    print(f"  naive runtime loop   {per_naive * 1e3:8.1f} ms/trial  -> {naive_total:7.1f} s "
+          f"(timed on {a.naive_trials} trials, warm Cython cache)")
+    for label, r in (("engine, cold build", cold), ("engine, warm build", warm)):
+        print(f"  {label:<20} {r['wall'] / a.trials * 1e3:8.1f} ms/trial  -> {r['wall']:7.1f} s "
+              f"(build {r['build']:.1f} s, {r['compilations']} compilation)  speed-up x{naive_total / r['wall']:.0f}")
+    print("large trial (N=1000, M=1000, 4e6 synapses, 300 ms simulated), cpp_standalone, 1 worker:")
+    print(f"  build {big['build']:.1f} s; {big['wall_per_trial'] * 1e3:.0f} ms/trial of which simulation "
+          f"{big['sim_per_trial'] * 1e3:.0f} ms: overhead {(big['wall_per_trial'] - big['sim_per_trial']) * 1e3:.0f} ms;"
+          f" {big['events_per_s']:.3g} synaptic events/s; success {big['success']:.0%}; "
+          f"{big['compilations']} compilation")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  peak memory: {peak:.0f} MiB (Python), {peak_child:.0f} MiB (largest child: compiler or binary)")
+    print(f"spike storage: {mem_bytes:.2f} bytes/spike in memory, {disk_bytes:.2f} bytes/spike in parquet")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The sweep engine: grids, one build per structure, run_args weights, resuming."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import brian2 as b2
+import numpy as np
+import pandas as pd
+import pytest
+
+from hopfield_brian import paradigm, sweep
+from hopfield_brian.equations.modern import ModernParams
+from hopfield_brian.errors import ConfigError
+from hopfield_brian.protocols.recall import TIMING_COLUMNS, RecallConfig, run_trials
+from hopfield_brian.simulator import Simulator, Trial
+
+SMALL = dict(n_features=48, n_patterns=6, t_free=80 * b2.ms, readout_window=30 * b2.ms)
+
+
+def test_parse_sweep_lists_ranges_and_units():
+    inst = [RecallConfig(), ModernParams()]
+    g = sweep.parse_sweep(["beta=0.05,0.1", "cue_noise=0:0.4:5", "t_cue=50ms:150ms:3", "n_patterns=10:30:3"], inst)
+    assert g["beta"] == [0.05, 0.1]
+    assert np.allclose(g["cue_noise"], [0, 0.1, 0.2, 0.3, 0.4])
+    assert [float(v) for v in g["t_cue"]] == pytest.approx([0.05, 0.1, 0.15])
+    assert g["n_patterns"] == [10, 20, 30]
+    assert len(sweep.grid(g)) == 2 * 5 * 3 * 3
+
+
+@pytest.mark.parametrize("item, message", [
+    ("gamma=1,2", "unknown parameter"), ("t_cue=1,2", "needs a unit"), ("beta=0:1:x", "integer"),
+    ("beta=", "NAME=VALUE"), ("beta=0:1:0", ">= 1"),
+])
+def test_parse_sweep_rejects_bad_items(item, message):
+    with pytest.raises(ConfigError, match=message):
+        sweep.parse_sweep([item], [RecallConfig(), ModernParams()])
+
+
+def test_one_compilation_per_structure():
+    cfg = RecallConfig(trials=2, **SMALL)
+    res = run_trials(cfg, ModernParams(), {"beta": [0.05, 0.2], "seed": [0, 1], "cue_noise": [0.1, 0.3]})
+    assert res["compilations"] == 1 and len(res["trials"]) == 16
+    res = run_trials(cfg, ModernParams(), {"n_patterns": [4, 6], "beta": [0.1, 0.2]})
+    assert res["compilations"] == 2 and len(res["trials"]) == 8
+
+
+def test_weights_through_run_args_equal_a_build_with_those_patterns():
+    """Point seed=1 of a seed sweep runs on the seed-0 build with seed-1 weights in run_args:
+    its spikes must equal those of a network built with the seed-1 patterns."""
+    swept = run_trials(RecallConfig(trials=2, **SMALL), ModernParams(), {"seed": [0, 1]})
+    direct = run_trials(RecallConfig(trials=2, seed=1, **SMALL), ModernParams())
+    a = swept["spikes"][swept["spikes"]["trial"] >= 2].assign(trial=lambda d: d["trial"] - 2)
+    assert a.reset_index(drop=True).equals(direct["spikes"])
+    ta = swept["trials"].query("point == 1").drop(columns=["trial", "point", *TIMING_COLUMNS]).reset_index(drop=True)
+    tb = direct["trials"].drop(columns=["trial", "point", *TIMING_COLUMNS])
+    assert ta.equals(tb)
+
+
+def test_arrays_of_the_wrong_size_are_refused_before_the_binary_runs():
+    from hopfield_brian import patterns as pat
+    from hopfield_brian.models import ModernModel
+
+    model = ModernModel(ModernParams(), pat.generate("bipolar", 4, 16, 0.5, seed=0))
+    sim = Simulator(model, "cpp_standalone", 20 * b2.ms, 0.1 * b2.ms, model.runtime_values() | {"t_cue": 10 * b2.ms})
+    cue = np.ones(16)
+    with pytest.raises(ConfigError, match="keys has 10 entries"):
+        sim.run_trial(Trial(cue, 1, weights={"keys": np.ones(10), "values": np.ones(128)}))
+    with pytest.raises(ConfigError, match="cue has 15 entries"):
+        sim.run_trial(Trial(np.ones(15), 1))
+    with pytest.raises(ConfigError, match="cannot be varied"):
+        sim.run_trial(Trial(cue, 1, values={"tau_key": 5 * b2.ms}))
+
+
+CLI = [sys.executable, "-m", "hopfield_brian", "run", "recall", "--quiet", "--workers", "1",
+       "--set", "n_features=48", "--set", "n_patterns=6", "--set", "t_free=80ms", "--set", "readout_window=30ms",
+       "--sweep", "beta=0.05,0.3", "--trials", "30"]
+
+
+def _table(folder):
+    t = pd.read_csv(folder / "trials.csv")
+    return t.drop(columns=list(TIMING_COLUMNS))
+
+
+@pytest.mark.slow
+def test_killed_sweep_resumes_without_loss_or_duplicates(tmp_path):
+    reference = tmp_path / "whole"
+    subprocess.run([*CLI, "--out", str(reference)], check=True)
+    out = tmp_path / "killed"
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        proc = subprocess.Popen([*CLI, "--out", str(out)])
+        goal = len(list((out / "trials").glob("*.json"))) if (out / "trials").exists() else 0
+        goal += int(rng.integers(3, 15))
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            if (out / "trials").exists() and len(list((out / "trials").glob("*.json"))) >= goal:
+                break
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert not (out / "trials.csv").exists() or len(pd.read_csv(out / "trials.csv")) == 60
+    subprocess.run([*CLI, "--out", str(out)], check=True)
+    resumed, whole = _table(out), _table(reference)
+    assert not resumed.duplicated(["point", "repeat"]).any()
+    assert sorted(resumed["trial"]) == list(range(60))
+    assert resumed.equals(whole)
+    assert pd.read_parquet(out / "spikes.parquet").sort_values(["trial", "population", "t_ms", "neuron"],
+                                                                ignore_index=True).equals(
+        pd.read_parquet(reference / "spikes.parquet").sort_values(["trial", "population", "t_ms", "neuron"],
+                                                                  ignore_index=True))
+
+
+@pytest.mark.slow
+def test_two_sweeps_at_once_do_not_interfere(tmp_path):
+    procs = [subprocess.Popen([*CLI, "--out", str(tmp_path / f"run{k}")]) for k in range(2)]
+    assert [p.wait() for p in procs] == [0, 0]
+    assert _table(tmp_path / "run0").equals(_table(tmp_path / "run1"))
