@@ -90,11 +90,12 @@ class Simulator:
         b2.defaultclock.dt = dt
         t0 = time.perf_counter()
         self.built = built = model.build()
+        self.defaults = dict(defaults)
         net = built.network
-        for g, v, value in self._tunable_settings(defaults):
-            setattr(g, v, value)
         self.compilations = 0
         if device == "runtime":
+            for g, v, value in self._tunable_settings(defaults):
+                setattr(g, v, value)
             net.store("initial")
             net.run(0 * b2.ms, namespace=built.namespace)  # resolve and compile code objects once
         else:
@@ -135,7 +136,10 @@ class Simulator:
         cue_values = self.model.encode_cue(trial.cue)
         if cue_values.shape != (len(group),):
             raise ConfigError(f"cue has {np.size(trial.cue)} entries, the network expects {self.model.n_features}")
-        out = [(group, var, cue_values), (*self.built.seed, trial.seed), *self._tunable_settings(trial.values)]
+        # standalone builds leave tunables at zero (so that the compiled code does not depend on
+        # them): every trial passes all of them
+        values = self.defaults | trial.values
+        out = [(group, var, cue_values), (*self.built.seed, trial.seed), *self._tunable_settings(values)]
         for name, value in (trial.weights or {}).items():
             g, v, size = self.built.weights[name]
             if np.size(value) != size:  # the binary would silently ignore an array of the wrong length
