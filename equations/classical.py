@@ -25,7 +25,10 @@ t_cue : second (shared, constant)        # end of the cue phase
 rate_max : Hz (shared, constant)         # rate of an active neuron
 temperature : 1 (shared, constant)       # Glauber temperature T of the escape noise
 inhibition_gain : 1 (shared, constant)   # strength g of the global inhibition
-dh/dt = -h / tau_syn : 1                 # recurrent input sum_j J_ij n_j, filtered from spikes
+alive : 1 (constant)                     # 0 for an ablated neuron
+deletion : 1 (shared, constant)          # probability that a spike is deleted
+background_rate : Hz (shared, constant)  # rate of background Poisson spikes
+dh/dt = -h / tau_syn{noise_h} : 1        # recurrent input sum_j J_ij n_j, filtered from spikes
 population_activity : 1 (linked)         # population activity A, read from the inhibitory unit
 field = h + bias - inhibition_gain * (population_activity - coding_level) : 1  # local field
 clamped = int(t < t_cue) : 1             # 1 while the cue is presented
@@ -42,7 +45,13 @@ RECURRENT_SYNAPSE = dict(
 )
 ACTIVITY_SYNAPSE = dict(on_pre="activity_post += 1.0 / (n_neurons * rate_max_pre * tau_inhibition)")
 
-THRESHOLD = "rand() < rate * dt"
+# Escape noise with spike deletion (thinning) and background Poisson spikes.
+THRESHOLD = "rand() < alive * ((1 - deletion) * rate + background_rate) * dt"
+
+# Input noise ("membrane noise", Ornstein-Uhlenbeck through xi) of std membrane_noise on the
+# local field, whose signal is +-1. Only in the equations when switched on (structural option).
+NOISE_H = " + membrane_noise * sqrt(2 / tau_syn) * xi_h"
+NOISE_PARAMETER = "membrane_noise : 1 (shared, constant)  # std of the input noise\n"
 
 
 @dataclass(frozen=True)

@@ -41,21 +41,27 @@ cue : 1 (constant)                       # cued value of this feature, in [-1, 1
 t_cue : second (shared, constant)        # end of the cue phase
 rate_feature : Hz (shared, constant)     # rate of a fully active ON or OFF neuron
 feedback_gain : 1 (shared, constant)     # gain of the value feedback in the free phase
-dy/dt = -y / tau_value : 1               # value read-out V^T p, filtered from memory spikes
+alive : 1 (constant)                     # 0 for an ablated neuron
+deletion : 1 (shared, constant)          # probability that a spike is deleted
+background_rate : Hz (shared, constant)  # rate of background Poisson spikes
+dy/dt = -y / tau_value{noise_y} : 1      # value read-out V^T p, filtered from memory spikes
 clamped = int(t < t_cue) : 1             # 1 while the cue is presented
 s = clamped * cue + (1 - clamped) * clip(feedback_gain * y, -1, 1) : 1  # coded state xi_i
 rate = rate_feature * clip(polarity * s, 0, 1) : Hz  # half-wave rectified rate of this ON/OFF neuron
 """
 
 REGULAR_CODING_EQS = """
-dphase/dt = rate : 1                     # integrate-and-fire phase of the rate coder
+dphase/dt = alive * rate : 1             # integrate-and-fire phase of the rate coder
 """
 
 MEMORY_EQS = """
-du/dt = -u / tau_key : 1                 # key overlap K_mu . xi, filtered from feature spikes
+du/dt = -u / tau_key{noise_u} : 1        # key overlap K_mu . xi, filtered from feature spikes
 beta : 1 (shared, constant)              # inverse temperature on unnormalised dot products
 rate_memory : Hz (shared, constant)      # total rate R of the memory layer
-evidence = exp(beta * u) : 1             # unnormalised posterior weight of memory mu
+alive : 1 (constant)                     # 0 for an ablated neuron
+deletion : 1 (shared, constant)          # probability that a spike is deleted
+background_rate : Hz (shared, constant)  # rate of background Poisson spikes
+evidence = alive * exp(beta * u) : 1     # unnormalised posterior weight of memory mu
 rate = rate_memory * evidence / Z : Hz   # posterior-sampling rate R softmax(beta u)_mu
 """
 
@@ -88,7 +94,21 @@ VALUE_SYNAPSE = dict(
 SUMMED_EVIDENCE = dict(model="Z_post = evidence_pre : 1 (summed)")
 LATERAL_INHIBITION = dict(on_pre="inhibition_post += eta_inhibition")
 
-POISSON_THRESHOLD = "rand() < rate * dt"
+# Escape noise with spike deletion (thinning) and background Poisson spikes.
+POISSON_THRESHOLD = "rand() < alive * ((1 - deletion) * rate + background_rate) * dt"
+# Regular coding: every crossing of phase 1 is a cycle (custom event, resets the phase); the
+# cycle emits a spike unless deleted; background spikes come on top.
+REGULAR_THRESHOLD = ("(phase >= 1 and (deletion == 0 or rand() >= deletion)) or "
+                     "(background_rate > 0 * Hz and rand() < alive * background_rate * dt)")
+REGULAR_CYCLE = "phase >= 1"
+REGULAR_CYCLE_RESET = "phase -= 1"
+
+# Input noise ("membrane noise", Ornstein-Uhlenbeck through xi): std membrane_noise * sqrt(N)
+# on the key overlap u (the crosstalk of one random pattern is ~sqrt(N)) and membrane_noise on
+# the value read-out y. Only in the equations when switched on (structural option).
+NOISE_U = " + membrane_noise * sqrt(2 * n_features / tau_key) * xi_u"
+NOISE_Y = " + membrane_noise * sqrt(2 / tau_value) * xi_y"
+NOISE_PARAMETER = "membrane_noise : 1 (shared, constant)  # std of the input noise\n"
 
 
 @dataclass(frozen=True)

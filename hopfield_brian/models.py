@@ -36,11 +36,19 @@ class Built:
     trial_init: list = field(default_factory=list)  # (group, variable, expression) after seeding
     monitors: dict = field(default_factory=dict)  # population -> SpikeMonitor
     fanout: dict = field(default_factory=dict)  # population -> synapses per neuron (array)
-    weights: dict = field(default_factory=dict)  # name -> (group, variable, size) set from the patterns
+    arrays: dict = field(default_factory=dict)  # name -> (group, variable, size): per-trial arrays
 
 
 def _shared_constant(built: Built, name: str, group, unit=None) -> None:
     built.tunables.setdefault(name, []).append((group, name, unit))
+
+
+def _noise_constants(built: Built, groups, noisy: bool) -> None:
+    for g in groups:
+        _shared_constant(built, "deletion", g)
+        _shared_constant(built, "background_rate", g, b2.Hz)
+        if noisy:
+            _shared_constant(built, "membrane_noise", g)
 
 
 class ModernModel:
@@ -52,8 +60,10 @@ class ModernModel:
 
     name = "modern"
     populations = ("feature", "memory")
+    synaptic_arrays = ("keys", "values")
 
-    def __init__(self, params: meq.ModernParams, keys: np.ndarray, values: np.ndarray | None = None):
+    def __init__(self, params: meq.ModernParams, keys: np.ndarray, values: np.ndarray | None = None,
+                 noisy: bool = False):
         if params.normalisation not in meq.NORMALISATIONS:
             raise ConfigError(
                 f"unknown normalisation {params.normalisation!r}; choose from {', '.join(meq.NORMALISATIONS)}"
@@ -68,6 +78,11 @@ class ModernModel:
         if self.values.shape[0] != self.keys.shape[0]:
             raise ConfigError(f"keys and values differ in count: {self.keys.shape[0]} != {self.values.shape[0]}")
         self.n_patterns, self.n_features = self.keys.shape
+        self.noisy = noisy  # input noise terms in the equations (a structural option)
+
+    def structure(self) -> tuple:
+        """What the compiled network depends on besides the parameters' structural fields."""
+        return (self.name, self.n_features, self.n_patterns, self.noisy)
 
     def runtime_values(self) -> dict:
         """Values of the tunable variables implied by the parameters."""
@@ -85,6 +100,9 @@ class ModernModel:
         c = counts["feature"]
         return np.sign(c[..., : self.n_features] - c[..., self.n_features :])
 
+    def neuron_counts(self) -> dict:
+        return {"feature": 2 * self.n_features, "memory": self.n_patterns}
+
     def weight_values(self) -> dict:
         """Synaptic and bias arrays that store the patterns (run_args of a standalone build)."""
         return {"keys": np.r_[self.keys.T, -self.keys.T].ravel(),  # row (i, mu): K_mu,i * polarity_i
@@ -92,17 +110,22 @@ class ModernModel:
 
     def build(self) -> Built:
         p, n, m = self.params, self.n_features, self.n_patterns
-        feature_eqs = meq.FEATURE_EQS
+        noise = meq.NOISE_PARAMETER if self.noisy else ""
+        feature_eqs = meq.FEATURE_EQS.format(noise_y=meq.NOISE_Y if self.noisy else "") + noise
         if p.feature_coding == "regular":
-            feature_eqs += meq.REGULAR_CODING_EQS
-            threshold, reset = "phase >= 1", "phase -= 1"
+            feature = b2.NeuronGroup(2 * n, feature_eqs + meq.REGULAR_CODING_EQS, threshold=meq.REGULAR_THRESHOLD,
+                                     events={"cycle": meq.REGULAR_CYCLE}, method="euler", name="feature")
+            feature.run_on_event("cycle", meq.REGULAR_CYCLE_RESET)
         else:
-            threshold, reset = meq.POISSON_THRESHOLD, ""
-        feature = b2.NeuronGroup(2 * n, feature_eqs, threshold=threshold, reset=reset,
-                                 method="euler", name="feature")
+            feature = b2.NeuronGroup(2 * n, feature_eqs, threshold=meq.POISSON_THRESHOLD, method="euler",
+                                     name="feature")
         feature.polarity = np.r_[np.ones(n), -np.ones(n)]
-        memory_eqs = meq.MEMORY_EQS + (meq.EXACT_MEMORY_EQS if p.normalisation == "exact" else meq.WTA_MEMORY_EQS)
-        memory = b2.NeuronGroup(m, memory_eqs, threshold=meq.POISSON_THRESHOLD, method="exact", name="memory")
+        memory_eqs = (meq.MEMORY_EQS.format(noise_u=meq.NOISE_U if self.noisy else "") + noise
+                      + (meq.EXACT_MEMORY_EQS if p.normalisation == "exact" else meq.WTA_MEMORY_EQS))
+        memory = b2.NeuronGroup(m, memory_eqs, threshold=meq.POISSON_THRESHOLD,
+                                method="euler" if self.noisy else "exact", name="memory")
+        feature.alive = 1
+        memory.alive = 1
 
         keys = b2.Synapses(feature, memory, name="keys", **meq.KEY_SYNAPSE)
         pre, post = np.meshgrid(np.arange(2 * n), np.arange(m), indexing="ij")
@@ -127,11 +150,13 @@ class ModernModel:
                     "memory": b2.SpikeMonitor(memory, record=True, name="memory_spikes")}
         net = b2.Network(feature, memory, hub, keys, values, hub_link, *monitors.values(), name="modern_hopfield")
         built = Built(network=net, cue=(feature, "cue"), seed=(hub, "trial_seed"), monitors=monitors,
-                      namespace={"tau_key": p.tau_key, "tau_value": p.tau_value, "eta_inhibition": p.eta_inhibition},
+                      namespace={"tau_key": p.tau_key, "tau_value": p.tau_value, "eta_inhibition": p.eta_inhibition,
+                                 "n_features": n},
                       fanout={"feature": np.full(2 * n, m), "memory": np.full(m, 2 * n + 1)},
-                      weights={"keys": (keys, "w", 2 * n * m), "values": (values, "w", 2 * n * m)})
+                      arrays={"keys": (keys, "w", 2 * n * m), "values": (values, "w", 2 * n * m),
+                              "alive_feature": (feature, "alive", 2 * n), "alive_memory": (memory, "alive", m)})
         for name, value in self.weight_values().items():
-            group, var, _ = built.weights[name]
+            group, var, _ = built.arrays[name]
             setattr(group, var, value)
         _shared_constant(built, "beta", memory)
         _shared_constant(built, "rate_memory", memory, b2.Hz)
@@ -140,6 +165,7 @@ class ModernModel:
         _shared_constant(built, "rate_feature", feature, b2.Hz)
         _shared_constant(built, "feedback_gain", feature)
         _shared_constant(built, "t_cue", feature, b2.second)
+        _noise_constants(built, (feature, memory), self.noisy)
         if p.feature_coding == "regular":
             built.trial_init.append((feature, "phase", "rand()"))
         return built
@@ -154,13 +180,20 @@ class ClassicalModel:
 
     name = "classical"
     populations = ("neuron",)
+    synaptic_arrays = ("recurrent",)
 
-    def __init__(self, params: ceq.ClassicalParams, patterns: np.ndarray, kind: str):
+    def __init__(self, params: ceq.ClassicalParams, patterns: np.ndarray, kind: str, noisy: bool = False):
         self.params = params
+        self.noisy = noisy  # input noise terms in the equations (a structural option)
         self.kind = kind
         self.patterns = np.asarray(patterns, dtype=float)
         self.n_patterns, self.n_features = self.patterns.shape
         self.couplings, self.bias, self.coding_level = hebbian_couplings(self.patterns, kind)
+
+    def structure(self) -> tuple:
+        """What the compiled network depends on besides the parameters' structural fields
+        (the number of patterns is not among them: it only changes the couplings)."""
+        return (self.name, self.n_features, self.noisy)
 
     def runtime_values(self) -> dict:
         p = self.params
@@ -181,6 +214,9 @@ class ClassicalModel:
         active = (counts["neuron"] >= 0.25 * float(self.params.rate_max) * counts["window"]).astype(float)
         return 2.0 * active - 1.0 if self.kind == "bipolar" else active
 
+    def neuron_counts(self) -> dict:
+        return {"neuron": self.n_features}
+
     def weight_values(self) -> dict:
         """Couplings (all pairs i != j, presynaptic-major) and biases that store the patterns."""
         pre, post = self._pairs()
@@ -192,7 +228,11 @@ class ClassicalModel:
 
     def build(self) -> Built:
         p, n = self.params, self.n_features
-        neurons = b2.NeuronGroup(n, ceq.NEURON_EQS, threshold=ceq.THRESHOLD, method="exact", name="neuron")
+        eqs = ceq.NEURON_EQS.format(noise_h=ceq.NOISE_H if self.noisy else "") + (
+            ceq.NOISE_PARAMETER if self.noisy else "")
+        neurons = b2.NeuronGroup(n, eqs, threshold=ceq.THRESHOLD, method="euler" if self.noisy else "exact",
+                                 name="neuron")
+        neurons.alive = 1
         inhibitor = b2.NeuronGroup(1, ceq.INHIBITOR_EQS + "trial_seed : integer (shared, constant)  # random seed\n",
                                    method="exact", name="inhibitor")
         recurrent = b2.Synapses(neurons, neurons, name="recurrent", **ceq.RECURRENT_SYNAPSE)
@@ -206,13 +246,14 @@ class ClassicalModel:
         built = Built(network=net, cue=(neurons, "cue"), seed=(inhibitor, "trial_seed"), monitors=monitors,
                       namespace={"tau_syn": p.tau_syn, "tau_inhibition": p.tau_inhibition, "n_neurons": n},
                       fanout={"neuron": np.full(n, n)},
-                      weights={"recurrent": (recurrent, "w", n * (n - 1)), "bias": (neurons, "bias", n),
-                               "coding_level": (neurons, "coding_level", 1)})
+                      arrays={"recurrent": (recurrent, "w", n * (n - 1)), "bias": (neurons, "bias", n),
+                              "coding_level": (neurons, "coding_level", 1), "alive_neuron": (neurons, "alive", n)})
         for name, value in self.weight_values().items():
-            group, var, _ = built.weights[name]
+            group, var, _ = built.arrays[name]
             setattr(group, var, value)
         _shared_constant(built, "rate_max", neurons, b2.Hz)
         _shared_constant(built, "temperature", neurons)
         _shared_constant(built, "inhibition_gain", neurons)
         _shared_constant(built, "t_cue", neurons, b2.second)
+        _noise_constants(built, (neurons,), self.noisy)
         return built

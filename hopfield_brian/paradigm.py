@@ -52,16 +52,16 @@ def check_model_params(params, n_features: int) -> None:
             raise ConfigError(f"inhibition_gain must be >= 0, got {params.inhibition_gain}")
 
 
-def store(model: str, params, stored: np.ndarray, kind: str):
+def store(model: str, params, stored: np.ndarray, kind: str, noisy: bool = False):
     """The network model holding ``stored`` patterns (the analytic storage).
 
     Returns the model and the patterns in the coding it works in: the modern
-    network codes every pattern in {-1, +1}.
+    network codes every pattern in {-1, +1}. ``noisy`` adds input-noise terms.
     """
     if model == "modern":
         bipolar = pat.to_bipolar(stored, kind)
-        return ModernModel(params, bipolar), bipolar, "bipolar"
-    return ClassicalModel(params, stored, kind), stored, kind
+        return ModernModel(params, bipolar, noisy=noisy), bipolar, "bipolar"
+    return ClassicalModel(params, stored, kind, noisy=noisy), stored, kind
 
 
 def trial_rng(seed: int, trial: int) -> np.random.Generator:

@@ -4,7 +4,7 @@
   restores it, reseeds Brian2's generators and sets the trial's values.
 * ``cpp_standalone``: the network is generated and compiled once; each trial
   reruns the binary with the trial's cue, seed, parameters and (when they
-  differ from the build's) pattern weights passed through ``run_args``. The
+  differ from the build's) pattern arrays passed through ``run_args``. The
   random generators are reseeded inside the binary from the trial's
   ``trial_seed`` variable, so a trial is reproducible from its seed without
   recompiling. Several binaries run at once (``workers``), each with its own
@@ -71,10 +71,10 @@ def _claim(base: Path):
 
 
 class Trial:
-    """What one trial sets: cue, seed, tunable values and (optional) pattern weights."""
+    """What one trial sets: cue, seed, tunable values and (optional) pattern arrays."""
 
-    def __init__(self, cue: np.ndarray, seed: int, values: dict | None = None, weights: dict | None = None):
-        self.cue, self.seed, self.values, self.weights = cue, int(seed), values or {}, weights
+    def __init__(self, cue: np.ndarray, seed: int, values: dict | None = None, arrays: dict | None = None):
+        self.cue, self.seed, self.values, self.arrays = cue, int(seed), values or {}, arrays
 
 
 class Simulator:
@@ -111,6 +111,8 @@ class Simulator:
             for g, v, expr in built.trial_init:
                 setattr(g, v, expr)
             net.run(duration, namespace=built.namespace)
+            if device == "cpp_standalone":
+                b2.device.insert_code("before_end", _write_only_monitors(built.monitors))
             self.build_dir, self._lock = _claim(Path(build_dir) if build_dir else
                                                 default_build_root() / self.structure_key())
             b2.device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
@@ -122,12 +124,18 @@ class Simulator:
         self.build_time = time.perf_counter() - t0
         self.run_seconds = 0.0  # simulation time reported by the binaries (standalone)
 
+    def close(self) -> None:
+        """Release the build folder for other processes."""
+        if getattr(self, "_lock", None) is not None:
+            self._lock.close()
+            self._lock = None
+
     def structure_key(self) -> str:
         """A name for the build folder, unique per network structure."""
         tunable = set(self.built.tunables)
         structural = {k: v for k, v in vars(self.model.params).items() if k not in tunable}
-        text = repr((self.model.name, self.model.n_features, self.model.n_patterns, sorted(structural.items()),
-                     float(b2.defaultclock.dt), float(self.duration)))
+        text = repr((self.model.structure(), sorted(structural.items()), float(b2.defaultclock.dt),
+                     float(self.duration)))
         return f"{self.model.name}-{self.device}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
 
     def _settings(self, trial: Trial) -> list:
@@ -140,8 +148,8 @@ class Simulator:
         # them): every trial passes all of them
         values = self.defaults | trial.values
         out = [(group, var, cue_values), (*self.built.seed, trial.seed), *self._tunable_settings(values)]
-        for name, value in (trial.weights or {}).items():
-            g, v, size = self.built.weights[name]
+        for name, value in (trial.arrays or {}).items():
+            g, v, size = self.built.arrays[name]
             if np.size(value) != size:  # the binary would silently ignore an array of the wrong length
                 raise ConfigError(f"{name} has {np.size(value)} entries, the network expects {size}")
             out.append((g, v, value))
@@ -234,6 +242,26 @@ class Simulator:
         info = (folder / "last_run_info.txt").read_text().split()
         self.run_seconds += float(info[0])
         return out
+
+
+def _write_only_monitors(monitors: dict) -> str:
+    """C++ that writes the spike monitors' arrays and the run info, then leaves main().
+
+    Brian2's binary otherwise writes every array at the end, synapses included
+    (128 MB per trial for N = M = 1000); the protocols read the spikes only.
+    """
+    lines = ["{", "using namespace brian;"]
+    for mon in monitors.values():
+        for var in ("i", "t"):
+            name = b2.device.get_array_name(mon.variables[var], access_data=False)
+            file_name = b2.device.get_array_filename(mon.variables[var])
+            lines.append(f'{{ std::ofstream f(results_dir + "{file_name}", std::ios::binary); if (!{name}.empty()) '
+                         f"f.write(reinterpret_cast<char*>(&{name}[0]), {name}.size() * sizeof({name}[0])); }}")
+    lines.append('{ std::ofstream f(results_dir + "last_run_info.txt"); '
+                 'f << Network::_last_run_time << " " << Network::_last_run_completed_fraction << std::endl; }')
+    lines.append("return 0;")
+    lines.append("}")
+    return "\n".join(lines)
 
 
 def _keyed(trials):

@@ -23,17 +23,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from brian2 import Quantity, ms
+from brian2 import Hz, Quantity, ms
 
-from hopfield_brian import paradigm, readout, results, sweep
+from hopfield_brian import noise, paradigm, readout, results, sweep
 from hopfield_brian import patterns as pat
 from hopfield_brian.config import describe, qty
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.simulator import DEVICES, Simulator, Trial
 
-# Parameters that change the compiled network; everything else varies at run time.
-STRUCTURAL = ("model", "n_features", "n_patterns", "t_cue", "t_free", "dt", "device", "normalisation",
-              "feature_coding", "tau_key", "tau_value", "eta_inhibition", "tau_syn", "tau_inhibition")
+# Parameters that change the compiled network besides the model's own structure (sizes, input
+# noise on or off); everything else varies at run time.
+STRUCTURAL = ("t_cue", "t_free", "dt", "device", "normalisation", "feature_coding", "tau_key", "tau_value",
+              "eta_inhibition", "tau_syn", "tau_inhibition")
 TIMING_COLUMNS = ("wall_s",)  # differ between otherwise identical runs
 
 
@@ -49,6 +50,12 @@ class RecallConfig:
     patterns: str = ""  # .npy or .csv file of user patterns (M x N); overrides the random ones
     cue_noise: float = 0.2  # fraction of the target's entries flipped in the cue
     cue_mask: float = 0.0  # fraction of the cue's entries masked (set to 'unknown')
+    deletion: float = 0.0  # probability that an emitted spike is deleted
+    background_rate: Quantity = qty(0 * Hz)  # rate of extra background Poisson spikes per neuron
+    membrane_noise: float = 0.0  # std of input noise (field units; x sqrt(N) on memory inputs)
+    weight_noise: float = 0.0  # relative std of multiplicative synaptic weight noise
+    weight_bits: int = 0  # quantise synaptic weights to this many bits (0: full precision)
+    ablation: float = 0.0  # fraction of silenced neurons in each population
     t_cue: Quantity = qty(100 * ms)  # cue phase: the network is clamped to the cue
     t_free: Quantity = qty(200 * ms)  # free phase after the cue
     readout_window: Quantity = qty(50 * ms)  # final state from spike counts in this last window
@@ -75,7 +82,7 @@ class Point:
 
     def structure(self) -> tuple:
         values = {**vars(self.config), **vars(self.params)}
-        return tuple(repr(values[k]) for k in STRUCTURAL if k in values)
+        return (self.model.structure(), *(repr(values[k]) for k in STRUCTURAL if k in values))
 
 
 def load_patterns(config: RecallConfig) -> tuple[np.ndarray, str]:
@@ -100,9 +107,7 @@ def validate(config: RecallConfig, params) -> None:
         raise ConfigError(f"unknown pattern_kind {config.pattern_kind!r}; choose from bipolar, sparse")
     if config.n_features < 2 or config.n_patterns < 1 or config.trials < 1:
         raise ConfigError("n_features must be >= 2, n_patterns >= 1 and trials >= 1")
-    for name in ("cue_noise", "cue_mask"):
-        if not 0.0 <= getattr(config, name) <= 1.0:
-            raise ConfigError(f"{name} must be in [0, 1], got {getattr(config, name)}")
+    noise.validate(config)
     if not 0.0 < config.coding_level < 1.0:
         raise ConfigError(f"coding_level must be in (0, 1), got {config.coding_level}")
     for name in ("t_cue", "t_free", "readout_window", "bin_width", "trace_window", "dt"):
@@ -122,7 +127,7 @@ def prepare(config: RecallConfig, params, grid: dict | None = None) -> list[Poin
         p = dataclasses.replace(params, **{k: v for k, v in swept.items() if k not in names})
         validate(c, p)
         stored, kind = load_patterns(c)
-        model, stored, kind = paradigm.store(c.model, p, stored, kind)
+        model, stored, kind = paradigm.store(c.model, p, stored, kind, noisy=c.membrane_noise > 0)
         points.append(Point(index, swept, c, p, model, stored, kind))
     return points
 
@@ -138,16 +143,22 @@ def parameter_columns(config: RecallConfig, params) -> dict:
     return cols
 
 
+def run_values(point: Point) -> dict:
+    """Every run-time value of a point: model parameters, cue duration, noise strengths."""
+    return point.model.runtime_values() | {"t_cue": point.config.t_cue} | noise.run_values(point.config,
+                                                                                         point.model)
+
+
 def _jobs(point: Point, repeats, base: Point):
-    """(key, Trial) pairs of one point; weights travel only when the patterns differ from the build's."""
-    same = point.stored.shape == base.stored.shape and np.array_equal(point.stored, base.stored)
-    weights = None if same else point.model.weight_values()
-    values = point.model.runtime_values() | {"t_cue": point.config.t_cue}
+    """(key, Trial) pairs of one point; pattern arrays travel when they differ from the build's."""
+    differ = point.stored.shape != base.stored.shape or not np.array_equal(point.stored, base.stored)
+    c = point.config
     for r in repeats:
-        rng = paradigm.trial_rng(point.config.seed, r)
+        rng = paradigm.trial_rng(c.seed, r)
         target = int(rng.integers(point.model.n_patterns))
-        cue = paradigm.make_cue(point.stored, point.kind, target, point.config.cue_noise, point.config.cue_mask, rng)
-        trial = Trial(cue, paradigm.trial_seed(point.config.seed, r), values, weights)
+        cue = paradigm.make_cue(point.stored, point.kind, target, c.cue_noise, c.cue_mask, rng)
+        arrays = noise.trial_arrays(point.model, c, rng, differ)
+        trial = Trial(cue, paradigm.trial_seed(c.seed, r), run_values(point), arrays)
         yield (point, r, target, cue, rng), trial
 
 
@@ -191,7 +202,7 @@ def run(points: list[Point], store, workers: int | None = None, progress: bool =
             base = pts[0]
             bar.set_postfix_str("building")
             sim = Simulator(base.model, base.config.device, base.config.t_cue + base.config.t_free, base.config.dt,
-                            base.model.runtime_values() | {"t_cue": base.config.t_cue}, workers=workers)
+                            run_values(base), workers=workers)
             stats["compilations"] += sim.compilations
             stats["build_time_s"] += sim.build_time
             bar.set_postfix_str("")
@@ -207,6 +218,7 @@ def run(points: list[Point], store, workers: int | None = None, progress: bool =
                 store.add(row, spike_table)
                 bar.update()
             stats["run_seconds"] += sim.run_seconds
+            sim.close()
     finally:
         bar.close()
     return stats
@@ -223,7 +235,8 @@ def build_only(config: RecallConfig, params, grid: dict | None = None) -> list:
     for pts in _by_structure(points).values():
         base = pts[0]
         sim = Simulator(base.model, base.config.device, base.config.t_cue + base.config.t_free, base.config.dt,
-                        base.model.runtime_values() | {"t_cue": base.config.t_cue})
+                        run_values(base))
+        sim.close()
         built.append((sim.build_dir, sim.build_time))
     return built
 

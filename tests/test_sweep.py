@@ -67,7 +67,7 @@ def test_arrays_of_the_wrong_size_are_refused_before_the_binary_runs():
     sim = Simulator(model, "cpp_standalone", 20 * b2.ms, 0.1 * b2.ms, model.runtime_values() | {"t_cue": 10 * b2.ms})
     cue = np.ones(16)
     with pytest.raises(ConfigError, match="keys has 10 entries"):
-        sim.run_trial(Trial(cue, 1, weights={"keys": np.ones(10), "values": np.ones(128)}))
+        sim.run_trial(Trial(cue, 1, arrays={"keys": np.ones(10), "values": np.ones(128)}))
     with pytest.raises(ConfigError, match="cue has 15 entries"):
         sim.run_trial(Trial(np.ones(15), 1))
     with pytest.raises(ConfigError, match="cannot be varied"):

@@ -1,0 +1,87 @@
+"""Noise injection: composable perturbations, one strength parameter each.
+
+| name | strength | acts on |
+|---|---|---|
+| ``cue_noise`` | fraction of cue entries flipped | the cue |
+| ``cue_mask`` | fraction of cue entries masked (partial cue) | the cue |
+| ``deletion`` | probability that an emitted spike is deleted | every neuron |
+| ``background_rate`` | rate of extra Poisson spikes per neuron | every neuron |
+| ``membrane_noise`` | std of Ornstein-Uhlenbeck input noise (through xi) | input variables |
+| ``weight_noise`` | relative std of multiplicative synaptic weight noise | synapses |
+| ``weight_bits`` | quantise synaptic weights to k bits (0: full precision) | synapses |
+| ``ablation`` | fraction of silenced neurons in each population | neurons |
+
+All of them combine in one run, and all but ``membrane_noise`` vary at run
+time on one standalone build (``membrane_noise`` adds noise terms to the
+equations: a run with it > 0 builds once more). Weight noise, quantisation and
+ablation are drawn afresh for every trial from the trial's random stream.
+The numpy references see the cue perturbations only.
+"""
+
+from __future__ import annotations
+
+import brian2 as b2
+import numpy as np
+
+from .errors import ConfigError
+
+PROBABILITIES = ("cue_noise", "cue_mask", "deletion", "ablation")
+
+
+def validate(config) -> None:
+    """Range checks: probabilities in [0, 1], strengths >= 0, bits 0 or >= 1."""
+    for name in PROBABILITIES:
+        v = getattr(config, name)
+        if not 0.0 <= v <= 1.0:
+            raise ConfigError(f"{name} must be a probability in [0, 1], got {v}")
+    if config.background_rate < 0 * b2.Hz:
+        raise ConfigError(f"background_rate must be >= 0 Hz, got {config.background_rate}")
+    if config.membrane_noise < 0:
+        raise ConfigError(f"membrane_noise must be >= 0, got {config.membrane_noise}")
+    if config.weight_noise < 0:
+        raise ConfigError(f"weight_noise must be >= 0, got {config.weight_noise}")
+    if config.weight_bits < 0:
+        raise ConfigError(f"weight_bits must be >= 1 bit (or 0 for full precision), got {config.weight_bits}")
+
+
+def run_values(config, model) -> dict:
+    """Run-time values of the spiking noise sources for the model's tunables."""
+    out = {"deletion": config.deletion, "background_rate": config.background_rate}
+    if model.noisy:
+        out["membrane_noise"] = config.membrane_noise
+    return out
+
+
+def quantise(w: np.ndarray, bits: int) -> np.ndarray:
+    """Uniform mid-rise quantiser with 2^bits levels over [-max|w|, max|w|] (bits = 0: unchanged).
+
+    One bit keeps the sign only; +-1 weights are exact at every precision.
+    """
+    if bits == 0:
+        return w
+    top = float(np.max(np.abs(w)))
+    if top == 0.0:
+        return w
+    step = 2.0 * top / (2**bits - 1)
+    return np.round((w + top) / step) * step - top
+
+
+def trial_arrays(model, config, rng: np.random.Generator, patterns_differ: bool) -> dict | None:
+    """Per-trial arrays for the simulator: pattern weights (perturbed) and ablation masks.
+
+    None when the build's own arrays serve unchanged.
+    """
+    perturb = config.weight_noise > 0 or config.weight_bits > 0
+    if not (perturb or patterns_differ or config.ablation > 0):
+        return None
+    arrays = model.weight_values()
+    if perturb:
+        for name in model.synaptic_arrays:
+            w = arrays[name] * (1.0 + config.weight_noise * rng.standard_normal(arrays[name].size))
+            arrays[name] = quantise(w, config.weight_bits)
+    if config.ablation > 0:
+        for name, size in model.neuron_counts().items():
+            alive = np.ones(size)
+            alive[rng.choice(size, size=int(round(config.ablation * size)), replace=False)] = 0.0
+            arrays[f"alive_{name}"] = alive
+    return arrays
