@@ -4,7 +4,9 @@
    default recall network in runtime mode and runs it, once per trial. Timed on
    ``--naive-trials`` trials (warm Cython cache) and scaled to ``--trials``.
 2. The sweep engine on cpp_standalone for the same ``--trials``-trial sweep of the
-   default recall (N = 200, M = 50): once with a cold build folder, once warm.
+   default recall (N = 200, M = 50), run as a user runs it (``hopfield-brian run
+   recall --trials 200``, Python start-up and result files included): once with
+   a cold build folder, once warm.
 3. A large trial (N = 1000 features, M = 1000 memories, 4e6 synapses):
    build time, per-trial overhead (wall time minus the binary's own simulation
    time), synaptic events per second of simulation time, peak memory.
@@ -14,15 +16,19 @@ Usage: .venv/bin/python benchmarks/sweep.py [--trials 200] [--naive-trials 20]
 """
 
 import argparse
+import json
 import os
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import brian2 as b2
 import numpy as np
+import pandas as pd
 
 from hopfield_brian import paradigm, readout
 from hopfield_brian.protocols.recall import RecallConfig, prepare, run_trials
@@ -53,12 +59,15 @@ def naive(trials: int) -> float:
     return (time.perf_counter() - t0) / trials
 
 
-def engine(trials: int, build_root: Path) -> dict:
-    os.environ["HOPFIELD_BRIAN_BUILD"] = str(build_root)
+def engine(trials: int, build_root: Path, out: Path) -> dict:
+    """The sweep engine as a user runs it: one command line, Python start-up included."""
     t0 = time.perf_counter()
-    res = run_trials(RecallConfig(trials=trials), paradigm.model_params("modern"))
-    return {"wall": time.perf_counter() - t0, "compilations": res["compilations"], "build": res["build_time_s"],
-            "spikes": res["spikes"], "trials": res["trials"]}
+    subprocess.run([sys.executable, "-m", "hopfield_brian", "run", "recall", "--trials", str(trials), "--quiet",
+                    "--out", str(out)], check=True, env={**os.environ, "HOPFIELD_BRIAN_BUILD": str(build_root)})
+    wall = time.perf_counter() - t0
+    config = json.loads((out / "config.json").read_text())
+    return {"wall": wall, "compilations": config["compilations"], "build": config["build_time_s"],
+            "spikes": pd.read_parquet(out / "spikes.parquet")}
 
 
 def large(build_root: Path, trials: int = 4) -> dict:
@@ -84,8 +93,8 @@ def main():
     try:
         naive(1)  # warm the Cython cache, as the target asks
         per_naive = naive(a.naive_trials)
-        cold = engine(a.trials, root / "sweep")
-        warm = engine(a.trials, root / "sweep")
+        cold = engine(a.trials, root / "build", root / "cold")
+        warm = engine(a.trials, root / "build", root / "warm")
         big = large(root / "large")
         spikes = cold["spikes"]
         spikes.to_parquet(root / "s.parquet", index=False)

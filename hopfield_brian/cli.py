@@ -12,10 +12,16 @@ import sys
 
 from .errors import ConfigError
 
-PROTOCOLS = ("recall",)
+PROTOCOLS = ("recall", "capacity", "robustness")
 
 
-def _recall_parser(sub) -> argparse.ArgumentParser:
+def _protocol(name: str):
+    import importlib
+
+    return importlib.import_module(f"hopfield_brian.protocols.{name}")
+
+
+def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
     from hopfield_brian.config import help_lines
     from hopfield_brian.equations.classical import ClassicalParams
     from hopfield_brian.equations.modern import ModernParams
@@ -28,15 +34,15 @@ def _recall_parser(sub) -> argparse.ArgumentParser:
         "classical model (--model classical):", *help_lines(ClassicalParams()),
         "Durations and rates need units: --set t_cue=150ms --set rate_memory=1kHz",
     ])
-    p = sub.add_parser("recall", help="store patterns, cue a corrupted one, read out the recalled state",
-                       description=__import__("hopfield_brian.protocols.recall", fromlist=["x"]).__doc__,
-                       epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    module = _protocol(name)
+    p = sub.add_parser(name, help=module.HELP, description=module.__doc__, epilog=epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help="modern (default) or classical")
     p.add_argument("--patterns", metavar="FILE", help="stored patterns, .npy or .csv, M x N, {0,1} or {-1,+1}")
     p.add_argument("--trials", type=int, metavar="K", help="number of trials (default 20)")
     p.add_argument("--seed", type=int, metavar="S", help="master seed (default 0)")
     p.add_argument("--device", help="runtime, cpp_standalone (default) or cuda_standalone")
-    p.add_argument("--out", metavar="DIR", help="output folder (default results/recall/<model>-<time>)")
+    p.add_argument("--out", metavar="DIR", help=f"output folder (default results/{name}/<model>-<time>)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
                    help="any parameter listed below; repeatable")
     p.add_argument("--sweep", action="append", metavar="NAME=V1,V2,...", default=[],
@@ -44,7 +50,7 @@ def _recall_parser(sub) -> argparse.ArgumentParser:
                         "e.g. beta=0.01:0.2:5); repeatable: the grid is the product. Rerunning with the same "
                         "--out resumes an interrupted sweep")
     p.add_argument("--workers", type=int, metavar="W",
-                   help="simulation binaries run at once on cpp_standalone (default: number of cores)")
+                   help="simulation binaries run at once on cpp_standalone (default: cores - 1)")
     p.add_argument("--build-only", action="store_true",
                    help="generate and compile the network(s) for --device, run nothing (e.g. cuda_standalone "
                         "on a machine without a GPU)")
@@ -62,12 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("run", help="run a protocol")
     protocols = run.add_subparsers(dest="protocol", required=True, metavar="PROTOCOL", parser_class=_Parser)
-    _recall_parser(protocols)
+    for name in PROTOCOLS:
+        _protocol_parser(protocols, name)
     return parser
 
 
-def recall_config(args):
-    """RecallConfig and model parameters from parsed arguments."""
+def protocol_config(args):
+    """Config, model parameters and sweep grid of a protocol from parsed arguments."""
     from hopfield_brian import config as cfg
     from hopfield_brian import paradigm, sweep
     from hopfield_brian import patterns as pat
@@ -81,7 +88,8 @@ def recall_config(args):
                 raise ConfigError(f"{flag} given both as --{flag} and with --set")
             assignments[flag] = str(value)
     model = assignments.get("model", RecallConfig.model)
-    config, params = cfg.override([RecallConfig(), paradigm.model_params(model)], assignments)
+    defaults = _protocol(args.protocol).defaults(model) if model in ("modern", "classical") else {}
+    config, params = cfg.override([RecallConfig(), paradigm.model_params(model)], defaults | assignments)
     if config.patterns:
         stored, _ = pat.load(config.patterns)
         m, n = stored.shape
@@ -103,15 +111,16 @@ def recall_config(args):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.protocol == "recall":
+        module = _protocol(args.protocol)
+        config, params, grid = protocol_config(args)
+        grid = module.full_grid(config, grid)
+        if args.build_only:
             from hopfield_brian.protocols import recall
 
-            config, params, grid = recall_config(args)
-            if args.build_only:
-                for folder, seconds in recall.build_only(config, params, grid):
-                    print(f"built {config.device} project in {folder} ({seconds:.1f} s)")
-            else:
-                recall.main(config, params, grid, workers=args.workers, quiet=args.quiet)
+            for folder, seconds in recall.build_only(config, params, grid):
+                print(f"built {config.device} project in {folder} ({seconds:.1f} s)")
+        else:
+            module.main(config, params, grid, workers=args.workers, quiet=args.quiet)
     except ConfigError as exc:
         print(f"hopfield-brian: error: {exc}", file=sys.stderr)
         return 2

@@ -95,3 +95,65 @@ def sweep_figure(trials: pd.DataFrame, swept: list[str], path) -> None:
     fig.suptitle(f"{trials['model'].iloc[0]} recall sweep, {trials.groupby('point').size().iloc[0]} trials per point")
     fig.savefig(path, dpi=130)
     plt.close(fig)
+
+
+def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame, config, path) -> None:
+    """Success rate against M (spiking solid, numpy reference dashed), with the theoretical capacity."""
+    sns.set_theme(style="ticks", context="paper")
+    others = [c for c in summary.columns if any(c == s or c.startswith(f"{s}_") for s in swept)
+              and c != "n_patterns"]
+    hue = others[0] if others else None
+    fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
+    palette = "viridis" if hue else None
+    sns.lineplot(data=summary, x="n_patterns", y="success_rate", hue=hue, marker="o", palette=palette, ax=ax)
+    sns.lineplot(data=summary, x="n_patterns", y="reference_success_rate", hue=hue, ls="--", marker="x",
+                 palette=palette, ax=ax, legend=False, color=None if hue else "0.4")
+    if not hue:
+        ax.fill_between(summary["n_patterns"], summary["success_ci_low"], summary["success_ci_high"], alpha=0.2)
+    theory = table["theory"].iloc[0]
+    if np.isfinite(theory):
+        ax.axvline(theory, color="tab:red", lw=1, label=f"theory {theory:.0f}")
+    ax.axhline(0.9, color="k", lw=0.6, ls=":")
+    if config.model == "modern":
+        ax.set_xscale("log", base=2)
+        ax.axvline(config.n_features, color="0.5", lw=0.6, ls="-.", label="M = N")
+    ax.set_xlabel("stored patterns M")
+    ax.set_ylabel("success rate")
+    ax.legend(fontsize=7)
+    ax.set_title(f"{config.model} capacity, N = {config.n_features}: spiking (solid), numpy reference (dashed)",
+                 fontsize=9)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+NOISE_LABELS = {"cue_noise": "cue entries flipped", "cue_mask": "cue entries masked",
+                "deletion": "spike deletion probability", "background_rate": "background rate (Hz)",
+                "membrane_noise": "membrane noise sd", "weight_noise": "relative weight noise sd",
+                "weight_bits": "weight bits (32 = full)", "ablation": "fraction of neurons silenced"}
+
+
+def robustness_figure(table: pd.DataFrame, config, path) -> None:
+    """One facet per noise type: success (95% Wilson band) and the numpy reference (dashed)."""
+    sns.set_theme(style="ticks", context="paper")
+    noises = list(dict.fromkeys(table["noise"]))
+    cols = 4
+    rows = -(-len(noises) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.5 * rows), layout="constrained", squeeze=False)
+    for ax, name in zip(axes.flat, noises):
+        g = table[table["noise"] == name].sort_values("strength")
+        ax.plot(g["strength"], g["success_rate"], "o-", color="tab:blue", label="spiking")
+        ax.fill_between(g["strength"], g["success_ci_low"], g["success_ci_high"], color="tab:blue", alpha=0.2)
+        ax.plot(g["strength"], g["reference_success_rate"], "x--", color="0.4", label="numpy reference")
+        ax.plot(g["strength"], g["final_overlap_mean"], ":", color="tab:green", label="final overlap")
+        if name == "weight_bits":
+            ax.set_xscale("log", base=2)
+        ax.set_xlabel(NOISE_LABELS.get(name, name))
+        ax.set_ylim(-0.05, 1.05)
+    for ax in axes.flat[len(noises):]:
+        ax.axis("off")
+    axes.flat[0].set_ylabel("success rate")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"{config.model} robustness (N={config.n_features}, M={config.n_patterns}, "
+                 f"base cue noise {config.cue_noise:g}, {int(table['trials'].iloc[0])} trials per point)")
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

@@ -17,17 +17,16 @@ def spike_table(trial: int, spikes: dict) -> pd.DataFrame:
     population (int8 codes) and float32 time: 9 bytes per spike in memory.
     """
     trial_dtype = np.uint16 if trial < 2**16 else np.uint32
-    frames = []
-    for pop, (i, t) in spikes.items():
-        frames.append(pd.DataFrame({
-            "trial": np.full(i.size, trial, dtype=trial_dtype),
-            "population": pop,
-            "neuron": i.astype(np.uint16 if i.size == 0 or i.max() < 2**16 else np.uint32),
-            "t_ms": (t * 1e3).astype(np.float32),
-        }))
-    df = pd.concat(frames, ignore_index=True)
-    df["population"] = pd.Categorical(df["population"], categories=list(spikes))
-    return df
+    pops = list(spikes)
+    i = np.concatenate([spikes[p][0] for p in pops])
+    t = np.concatenate([spikes[p][1] for p in pops])
+    codes = np.repeat(np.arange(len(pops), dtype=np.int8), [spikes[p][0].size for p in pops])
+    return pd.DataFrame({
+        "trial": np.full(i.size, trial, dtype=trial_dtype),
+        "population": pd.Categorical.from_codes(codes, categories=pops),
+        "neuron": i.astype(np.uint16 if i.size == 0 or i.max() < 2**16 else np.uint32),
+        "t_ms": (t * 1e3).astype(np.float32),
+    })
 
 
 def counts(spikes: dict, sizes: dict, start: float, stop: float) -> dict:
@@ -44,10 +43,9 @@ def binned_counts(spikes: dict, sizes: dict, duration: float, bin_width: float) 
     n_bins = int(round(duration / bin_width))
     out = {"window": bin_width}
     for pop, (i, t) in spikes.items():
-        b = np.minimum((t / bin_width).astype(int), n_bins - 1)
-        grid = np.zeros((n_bins, sizes[pop]))
-        np.add.at(grid, (b, i), 1.0)
-        out[pop] = grid
+        b = np.minimum((t / bin_width).astype(np.int64), n_bins - 1)
+        flat = np.bincount(b * sizes[pop] + i, minlength=n_bins * sizes[pop])
+        out[pop] = flat.reshape(n_bins, sizes[pop]).astype(float)
     return out
 
 

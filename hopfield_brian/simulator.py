@@ -86,7 +86,8 @@ class Simulator:
         self.model = model
         self.device = device
         self.duration = duration
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        # default: one core is left to the Python process that scores the trials
+        self.workers = max(1, workers or (os.cpu_count() or 2) - 1)
         b2.defaultclock.dt = dt
         t0 = time.perf_counter()
         self.built = built = model.build()
@@ -209,26 +210,27 @@ class Simulator:
             folder.mkdir(exist_ok=True)
         running = deque()
         jobs = iter(jobs)
-        exhausted = False
+
+        def launch():  # fill the free slots; the caller scores a trial while the next ones run
+            while free:
+                job = next(jobs, None)
+                if job is None:
+                    return
+                folder = free.popleft()
+                proc = subprocess.Popen(self._command(job[1], folder), cwd=self.build_dir,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                running.append((job[0], folder, proc))
+
         try:
-            while running or not exhausted:
-                while free and not exhausted:
-                    job = next(jobs, None)
-                    if job is None:
-                        exhausted = True
-                        break
-                    folder = free.popleft()
-                    proc = subprocess.Popen(self._command(job[1], folder), cwd=self.build_dir,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                    running.append((job[0], folder, proc))
-                if not running:
-                    break
+            launch()
+            while running:
                 key, folder, proc = running.popleft()
                 _, err = proc.communicate()
                 if proc.returncode:
                     raise RuntimeError(f"simulation binary failed ({proc.returncode}): {err.decode()[-500:]}")
                 spikes = self._read(folder)
                 free.append(folder)
+                launch()
                 yield key, spikes
         finally:
             for _, _, proc in running:

@@ -20,6 +20,8 @@ from pathlib import Path
 import brian2 as b2
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import config as cfg
 from .errors import ConfigError
@@ -64,6 +66,20 @@ def grid(sweep: dict[str, list]) -> list[dict]:
     """Every combination of the swept values (one empty point when nothing is swept)."""
     names = list(sweep)
     return [dict(zip(names, combo)) for combo in itertools.product(*(sweep[n] for n in names))]
+
+
+def describe_grid(grid) -> dict | list:
+    """JSON-ready form of a grid (dict of value lists, or list of points)."""
+    if isinstance(grid, list):
+        return [{k: plain(v) for k, v in point.items()} for point in grid]
+    return {k: [plain(v) for v in vs] for k, vs in (grid or {}).items()}
+
+
+def swept_names(grid) -> list[str]:
+    """Names of the swept parameters, in order of first appearance."""
+    if isinstance(grid, list):
+        return list(dict.fromkeys(k for point in grid for k in point))
+    return list(grid or {})
 
 
 def plain(value):
@@ -148,7 +164,7 @@ class FolderStore:
         if spikes is not None and self.keep_spikes:
             part = self.folder / "spikes.parquet" / f"{name}.parquet"
             partial = part.with_name(f".{part.name}.partial")
-            spikes.to_parquet(partial, index=False)
+            pq.write_table(pa.Table.from_pandas(spikes, preserve_index=False), partial)
             os.replace(partial, part)
         write_atomic(self.folder / "trials" / f"{name}.json", json.dumps(row, default=plain))
 

@@ -31,6 +31,19 @@ from hopfield_brian.config import describe, qty
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.simulator import DEVICES, Simulator, Trial
 
+HELP = "store patterns, cue a corrupted one, read out the recalled state"
+
+
+def defaults(model: str) -> dict:
+    """Protocol defaults that differ from RecallConfig's, as --set strings."""
+    return {}
+
+
+def full_grid(config, grid):
+    """The grid this protocol runs for the user's --sweep (recall: just that)."""
+    return grid
+
+
 # Parameters that change the compiled network besides the model's own structure (sizes, input
 # noise on or off); everything else varies at run time.
 STRUCTURAL = ("t_cue", "t_free", "dt", "device", "normalisation", "feature_coding", "tau_key", "tau_value",
@@ -61,7 +74,7 @@ class RecallConfig:
     readout_window: Quantity = qty(50 * ms)  # final state from spike counts in this last window
     bin_width: Quantity = qty(5 * ms)  # time step of the overlap trajectories
     trace_window: Quantity = qty(20 * ms)  # trajectories decode the spikes of this trailing window
-    dt: Quantity = qty(0.1 * ms)  # simulation time step
+    dt: Quantity = qty(0.2 * ms)  # simulation time step
     trials: int = 20  # trials per parameter point (each with its own target, cue and seed)
     seed: int = 0  # master seed: patterns, targets, cues and spikes
     device: str = "cpp_standalone"  # 'runtime' or 'cpp_standalone'
@@ -118,10 +131,11 @@ def validate(config: RecallConfig, params) -> None:
     paradigm.check_model_params(params, config.n_features)
 
 
-def prepare(config: RecallConfig, params, grid: dict | None = None) -> list[Point]:
-    """Every point of the grid, validated, with its patterns and model."""
+def prepare(config: RecallConfig, params, grid=None) -> list[Point]:
+    """Every point of the grid (a dict of swept values, or a list of points), validated,
+    with its patterns and model."""
     points = []
-    for index, swept in enumerate(sweep.grid(grid or {})):
+    for index, swept in enumerate(grid if isinstance(grid, list) else sweep.grid(grid or {})):
         names = {f.name for f in dataclasses.fields(config)}
         c = dataclasses.replace(config, **{k: v for k, v in swept.items() if k in names})
         p = dataclasses.replace(params, **{k: v for k, v in swept.items() if k not in names})
@@ -224,7 +238,7 @@ def run(points: list[Point], store, workers: int | None = None, progress: bool =
     return stats
 
 
-def build_only(config: RecallConfig, params, grid: dict | None = None) -> list:
+def build_only(config: RecallConfig, params, grid=None) -> list:
     """Generate and compile every network structure of the run, run nothing, write no results.
 
     Returns one ``(build folder, seconds)`` per structure (how users check a
@@ -259,8 +273,18 @@ def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
     out["final_overlap_sd"] = g["final_overlap"].std()
     out["time_to_retrieval_ms_mean"] = g["time_to_retrieval_ms"].mean()
     out["spikes_per_trial"] = g["n_spikes"].mean()
+    out["success_ci_low"], out["success_ci_high"] = wilson(g["success"].sum(), g.size())
     out["reference_success_rate"] = g["reference_success"].mean()
     return out.reset_index()
+
+
+def wilson(successes, n, z: float = 1.96):
+    """95% Wilson score interval of a binomial proportion (Wilson 1927)."""
+    successes, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    p = successes / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return centre - half, centre + half
 
 
 def run_trials(config: RecallConfig, params, grid: dict | None = None, workers: int | None = None) -> dict:
@@ -271,33 +295,51 @@ def run_trials(config: RecallConfig, params, grid: dict | None = None, workers: 
     return {"trials": store.trials(), "spikes": store.spike_table(), "points": points, **stats}
 
 
-def main(config: RecallConfig, params=None, grid: dict | None = None, workers: int | None = None,
-         quiet: bool = False) -> dict:
-    """Run (or resume) the protocol in its output folder and write its results."""
-    from hopfield_brian import plotting
+def execute(protocol: str, config: RecallConfig, params, grid=None, workers: int | None = None,
+            quiet: bool = False, extra_files=None) -> dict:
+    """Run (or resume) ``grid`` in the output folder and write trials, summary and config.
 
+    ``grid`` is a dict of swept values (their product is run) or a list of
+    points (dicts of parameter values). ``extra_files(res, stage)`` writes a
+    protocol's own tables and figures into the staging folder.
+    """
     params = paradigm.model_params(config.model) if params is None else params
     points = prepare(config, params, grid)
-    out = Path(config.out) if config.out else results.default_run_dir("recall", config.model)
-    identity = {"protocol": "recall", "config": describe(dataclasses.replace(config, out="")),
-                "model_params": describe(params), "sweep": {k: [sweep.plain(v) for v in vs]
-                                                            for k, vs in (grid or {}).items()}}
+    out = Path(config.out) if config.out else results.default_run_dir(protocol, config.model)
+    identity = {"protocol": protocol, "config": describe(dataclasses.replace(config, out="")),
+                "model_params": describe(params), "sweep": sweep.describe_grid(grid)}
     store = sweep.FolderStore(out, identity)
     t0 = time.perf_counter()
     stats = run(points, store, workers, progress=not quiet)
     trials = store.trials()
-    summary = summarise(trials, list(grid or {}))
+    swept = sweep.swept_names(grid)
+    res = {"trials": trials, "summary": summarise(trials, swept), "out": out, "points": points, "store": store,
+           "swept": swept, **stats}
     with results.staged_files(out) as stage:
         trials.to_csv(stage / "trials.csv", index=False)
-        summary.to_csv(stage / "summary.csv", index=False)
+        res["summary"].to_csv(stage / "summary.csv", index=False)
+        if extra_files:
+            extra_files(res, stage)
         results.write_json(stage / "config.json", {
             **identity, "pattern_kind": points[0].kind, "device": config.device, "seed": config.seed,
             **stats, "wall_time_s": time.perf_counter() - t0, "versions": results.package_versions()})
-        if len(points) == 1:
-            plotting.recall_figure(points[0], store.spike_table(trial=0), trials, stage / "recall.png")
-        else:
-            plotting.sweep_figure(trials, list(grid), stage / "sweep.png")
-    res = {"trials": trials, "summary": summary, "out": out, "wall_s": time.perf_counter() - t0, **stats}
+    res["wall_s"] = time.perf_counter() - t0
+    return res
+
+
+def _figures(res: dict, stage: Path) -> None:
+    from hopfield_brian import plotting
+
+    if len(res["points"]) == 1:
+        plotting.recall_figure(res["points"][0], res["store"].spike_table(trial=0), res["trials"],
+                               stage / "recall.png")
+    else:
+        plotting.sweep_figure(res["trials"], res["swept"], stage / "sweep.png")
+
+
+def main(config: RecallConfig, params=None, grid=None, workers: int | None = None, quiet: bool = False) -> dict:
+    """Run (or resume) the recall protocol in its output folder and write its results."""
+    res = execute("recall", config, params, grid, workers, quiet, _figures)
     if not quiet:
         print(report(res))
     return res

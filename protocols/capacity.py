@@ -1,0 +1,88 @@
+"""Capacity protocol: success rate against the number of stored patterns M.
+
+Runs the recall trial (see ``recall``) over a grid of M (unless ``--sweep
+n_patterns=...`` gives one), next to the numpy reference of the same model on
+the same patterns and cues. Capacity = the largest M whose success rate
+reaches ``success_threshold`` (default 0.9), for the spiking network and for
+the reference, for every value of the other swept parameters (e.g. beta).
+
+Defaults: classical, N = 400, cue noise 5 %, loads M/N from 0.02 to 0.3 (one
+build for all: M only changes the couplings); modern, N = 64, cue noise 10 %,
+M from N/4 to 16 N, beta in {0.1, 0.2, 0.4} (one build per M).
+Theory lines: 0.138 N for bipolar patterns (Amit, Gutfreund & Sompolinsky
+1985), N / (2 a |ln a|) for sparse ones (Tsodyks & Feigel'man 1988).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hopfield_brian.protocols import recall
+
+HELP = "success rate against the number of stored patterns; capacity of both models"
+SUCCESS_THRESHOLD = 0.9
+CLASSICAL_LOADS = (0.02, 0.05, 0.08, 0.1, 0.12, 0.14, 0.17, 0.2, 0.25, 0.3)
+MODERN_LOADS = (0.25, 1, 4, 10, 16)
+
+
+def defaults(model: str) -> dict:
+    if model == "classical":
+        return {"n_features": "400", "cue_noise": "0.05"}
+    return {"n_features": "64", "cue_noise": "0.1"}
+
+
+def full_grid(config, grid):
+    """Add the default M grid (and betas for the modern model) unless the user swept them."""
+    grid = dict(grid or {})
+    if "n_patterns" not in grid:
+        loads = CLASSICAL_LOADS if config.model == "classical" else MODERN_LOADS
+        grid = {"n_patterns": sorted({max(1, int(round(a * config.n_features))) for a in loads}), **grid}
+    if config.model == "modern" and "beta" not in grid:
+        grid["beta"] = [0.1, 0.2, 0.4]
+    return grid
+
+
+def theory(config, kind: str, coding_level: float) -> float:
+    """Theoretical capacity M_c of the classical network (nan for the modern one)."""
+    if config.model != "classical":
+        return float("nan")
+    if kind == "bipolar":
+        return 0.138 * config.n_features
+    return config.n_features / (2 * coding_level * abs(np.log(coding_level)))
+
+
+def capacity_table(summary: pd.DataFrame, swept: list[str], threshold: float = SUCCESS_THRESHOLD) -> pd.DataFrame:
+    """Largest M with success >= threshold, spiking and reference, per value of the other swept parameters."""
+    others = [c for c in summary.columns if any(c == s or c.startswith(f"{s}_") for s in swept)
+              and c != "n_patterns"]
+    rows = []
+    for key, g in (summary.groupby(others) if others else [((), summary)]):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(others, key))
+        for label, col in (("spiking", "success_rate"), ("reference", "reference_success_rate")):
+            ok = g.loc[g[col] >= threshold, "n_patterns"]
+            row[f"capacity_{label}"] = int(ok.max()) if len(ok) else 0
+        row["ratio_spiking_to_reference"] = (row["capacity_spiking"] / row["capacity_reference"]
+                                             if row["capacity_reference"] else float("nan"))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
+    from hopfield_brian import plotting
+
+    def extra(res, stage):
+        kind, level = res["points"][0].kind, float(res["points"][0].stored.mean())
+        table = capacity_table(res["summary"], res["swept"])
+        table["theory"] = theory(config, kind, level)
+        table["n_features"] = config.n_features
+        table.to_csv(stage / "capacity.csv", index=False)
+        res["capacity"] = table
+        plotting.capacity_figure(res["summary"], res["swept"], table, config, stage / "capacity.png")
+
+    res = recall.execute("capacity", config, params, grid, workers, quiet, extra)
+    if not quiet:
+        print(recall.report(res))
+        print(res["capacity"].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    return res

@@ -1,0 +1,72 @@
+"""Capacity and robustness protocols (small versions of the defaults, fixed seeds)."""
+
+import brian2 as b2
+import pandas as pd
+import pytest
+
+from hopfield_brian import cli
+from hopfield_brian.protocols import capacity, robustness
+
+
+def _run(tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", *argv, "--quiet", "--out", "res"]) == 0
+    return tmp_path / "res"
+
+
+@pytest.mark.slow
+def test_modern_network_retrieves_ten_times_more_patterns_than_features(tmp_path, monkeypatch):
+    out = _run(tmp_path, monkeypatch, ["capacity", "--sweep", "n_patterns=640", "--sweep", "beta=0.4",
+                                       "--trials", "20"])
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["n_patterns"].iloc[0] >= 10 * 64
+    assert summary["success_rate"].iloc[0] >= 0.9
+    assert (out / "capacity.png").is_file() and (out / "capacity.csv").is_file()
+
+
+@pytest.mark.slow
+def test_classical_capacity_reference_near_0138_and_spiking_ratio_reported(tmp_path, monkeypatch):
+    out = _run(tmp_path, monkeypatch, ["capacity", "--model", "classical", "--trials", "20"])
+    table = pd.read_csv(out / "capacity.csv")
+    n = table["n_features"].iloc[0]
+    assert abs(table["capacity_reference"].iloc[0] / n - 0.138) <= 0.1 * 0.138 + 0.02  # grid step 0.02-0.03 N
+    assert 0 < table["ratio_spiking_to_reference"].iloc[0] <= 1.2
+    assert table["theory"].iloc[0] == pytest.approx(0.138 * n)
+
+
+def test_capacity_table_takes_the_largest_m_above_threshold():
+    summary = pd.DataFrame({"point": range(4), "n_patterns": [10, 20, 30, 40], "beta": [0.1] * 4,
+                            "success_rate": [1.0, 0.95, 0.5, 0.92], "reference_success_rate": [1, 1, 1, 0.2]})
+    table = capacity.capacity_table(summary, ["n_patterns", "beta"])
+    assert table["capacity_spiking"].iloc[0] == 40 and table["capacity_reference"].iloc[0] == 30
+
+
+def test_monotone_violations_need_a_gap_beyond_the_bands():
+    t = pd.DataFrame({"noise": ["deletion"] * 3, "strength": [0.0, 0.4, 0.8], "success_rate": [0.9, 0.95, 0.2],
+                      "success_ci_low": [0.7, 0.75, 0.05], "success_ci_high": [0.97, 0.99, 0.4]})
+    assert robustness.monotone_violations(t).empty
+    t.loc[2, ["success_ci_low", "success_ci_high"]] = [0.98, 1.0]
+    assert list(robustness.monotone_violations(t)["strength"]) == [0.8]
+
+
+def test_robustness_refuses_an_unknown_noise_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "robustness", "--sweep", "gamma_rays=1,2"]) == 2
+    assert "unknown parameter 'gamma_rays'" in capsys.readouterr().err
+    assert cli.main(["run", "robustness", "--sweep", "beta=0.1,0.2"]) == 2
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["modern", "classical"])
+def test_success_never_improves_with_noise_and_8_bits_cost_at_most_2_points(model, tmp_path, monkeypatch):
+    out = _run(tmp_path, monkeypatch, ["robustness", "--model", model, "--trials", "20",
+                                       "--sweep", "weight_bits=0,8", "--sweep", "membrane_noise=0,1,4"])
+    table = pd.read_csv(out / "robustness.csv")
+    assert robustness.monotone_violations(table).empty, table
+    bits = table[table["noise"] == "weight_bits"].set_index("strength")["success_rate"]
+    assert abs(bits[32.0] - bits[8.0]) <= 0.02
+    assert set(table["noise"]) == set(robustness.STRENGTHS)
+    assert (out / "robustness.png").is_file()
+    gap = robustness.cue_flip_gap(table)
+    print(f"{model}: spiking success below the numpy reference by up to {gap:.2f} over cue flips")

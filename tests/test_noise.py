@@ -1,0 +1,92 @@
+"""Noise injection: each perturbation does what it says, on one build."""
+
+import brian2 as b2
+import numpy as np
+import pytest
+
+from hopfield_brian import noise
+from hopfield_brian import patterns as pat
+from hopfield_brian.equations.modern import ModernParams
+from hopfield_brian.errors import ConfigError
+from hopfield_brian.models import ModernModel
+from hopfield_brian.protocols.recall import RecallConfig
+from hopfield_brian.simulator import Simulator, Trial
+
+
+def test_quantise_keeps_signs_at_one_bit_and_errors_within_half_a_step():
+    w = np.random.default_rng(0).normal(size=1000)
+    one = noise.quantise(w, 1)
+    assert set(np.round(np.abs(one), 12)) == {round(np.abs(w).max(), 12)} and np.all(np.sign(one) == np.sign(w))
+    eight = noise.quantise(w, 8)
+    step = 2 * np.abs(w).max() / 255
+    assert np.max(np.abs(eight - w)) <= step / 2 + 1e-12 and len(np.unique(eight)) <= 256
+    assert np.array_equal(noise.quantise(np.array([-1.0, 1.0, 1.0]), 3), [-1.0, 1.0, 1.0])
+    assert np.array_equal(noise.quantise(w, 0), w)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("deletion", 1.5, "probability"), ("ablation", -0.1, "probability"), ("cue_mask", 2.0, "probability"),
+    ("weight_bits", -1, ">= 1 bit"), ("membrane_noise", -1.0, ">= 0"), ("weight_noise", -0.5, ">= 0"),
+    ("background_rate", -5 * b2.Hz, ">= 0 Hz"),
+])
+def test_bad_noise_values_are_refused(field, value, message):
+    import dataclasses
+
+    with pytest.raises(ConfigError, match=message):
+        noise.validate(dataclasses.replace(RecallConfig(), **{field: value}))
+
+
+@pytest.fixture(scope="module")
+def open_loop():
+    """A small modern network, clamped to a cue for 1 s, on one build."""
+    keys = pat.generate("bipolar", 6, 32, 0.5, seed=2)
+    model = ModernModel(ModernParams(), keys)
+    values = model.runtime_values() | {"t_cue": 10 * b2.second, "deletion": 0.0, "background_rate": 0 * b2.Hz}
+    sim = Simulator(model, "cpp_standalone", 1 * b2.second, 0.2 * b2.ms, values)
+    yield model, keys, sim
+    sim.close()
+
+
+def test_spike_deletion_thins_every_population(open_loop):
+    model, keys, sim = open_loop
+    full = sim.run_trial(Trial(keys[0], 1))
+    thinned = sim.run_trial(Trial(keys[0], 1, values={"deletion": 0.5}))
+    for pop in ("feature", "memory"):
+        ratio = thinned[pop][0].size / full[pop][0].size
+        assert 0.45 < ratio < 0.55, (pop, ratio)
+
+
+def test_background_spikes_come_at_the_given_rate(open_loop):
+    model, keys, sim = open_loop
+    silent = sim.run_trial(Trial(np.zeros(32), 2, values={"background_rate": 50 * b2.Hz}))
+    rate = silent["feature"][0].size / (64 * 1.0)
+    assert 45 < rate < 55
+
+
+def test_ablated_neurons_stay_silent_and_the_rest_renormalise(open_loop):
+    model, keys, sim = open_loop
+    alive_memory = np.ones(6)
+    alive_memory[0] = 0.0  # the cued pattern's memory neuron
+    alive_feature = np.ones(64)
+    alive_feature[:10] = 0.0
+    arrays = model.weight_values() | {"alive_memory": alive_memory, "alive_feature": alive_feature}
+    spikes = sim.run_trial(Trial(keys[0], 3, arrays=arrays))
+    assert not np.isin(spikes["feature"][0], np.arange(10)).any()
+    assert not np.any(spikes["memory"][0] == 0)
+    assert spikes["memory"][0].size > 300  # the other memories take over the layer's rate
+
+
+def test_perturbed_arrays_are_drawn_per_trial_and_skipped_when_off():
+    keys = pat.generate("bipolar", 4, 16, 0.5, seed=0)
+    model = ModernModel(ModernParams(), keys)
+    import dataclasses
+
+    cfg = RecallConfig()
+    assert noise.trial_arrays(model, cfg, np.random.default_rng(0), patterns_differ=False) is None
+    noisy = dataclasses.replace(cfg, weight_noise=0.5, ablation=0.25)
+    a = noise.trial_arrays(model, noisy, np.random.default_rng(0), False)
+    b = noise.trial_arrays(model, noisy, np.random.default_rng(1), False)
+    assert not np.allclose(a["keys"], b["keys"])
+    assert a["alive_memory"].sum() == 3 and a["alive_feature"].sum() == 24
+    rel = a["keys"] / model.weight_values()["keys"] - 1
+    assert 0.4 < rel.std() < 0.6
