@@ -53,17 +53,20 @@ def run_values(config, model) -> dict:
 
 
 def quantise(w: np.ndarray, bits: int) -> np.ndarray:
-    """Uniform mid-rise quantiser with 2^bits levels over [-max|w|, max|w|] (bits = 0: unchanged).
+    """Quantise weights to ``bits`` bits (0: unchanged).
 
-    One bit keeps the sign only; +-1 weights are exact at every precision.
+    One bit: sign(w) * mean|w| (the level that minimises the squared error of a
+    sign quantiser). More bits: 2^bits evenly spaced levels from -r to r,
+    r = min(max|w|, 3 std(w)), values beyond r clipped. +-1 weights are exact at
+    every precision.
     """
-    if bits == 0:
+    if bits == 0 or not np.any(w):
         return w
-    top = float(np.max(np.abs(w)))
-    if top == 0.0:
-        return w
-    step = 2.0 * top / (2**bits - 1)
-    return np.round((w + top) / step) * step - top
+    if bits == 1:
+        return np.sign(w) * np.mean(np.abs(w))
+    r = min(float(np.max(np.abs(w))), 3.0 * float(np.std(w))) or float(np.max(np.abs(w)))
+    step = 2.0 * r / (2**bits - 1)
+    return np.round((np.clip(w, -r, r) + r) / step) * step - r
 
 
 def trial_arrays(model, config, rng: np.random.Generator, patterns_differ: bool) -> dict | None:

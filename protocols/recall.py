@@ -284,7 +284,7 @@ def wilson(successes, n, z: float = 1.96):
     p = successes / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def run_trials(config: RecallConfig, params, grid: dict | None = None, workers: int | None = None) -> dict:
