@@ -119,7 +119,7 @@ def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame
         ax.axvline(config.n_features, color="0.5", lw=0.6, ls="-.", label="M = N")
     ax.set_xlabel("stored patterns M")
     ax.set_ylabel("success rate")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, title=hue)
     ax.set_title(f"{config.model} capacity, N = {config.n_features}: spiking (solid), numpy reference (dashed)",
                  fontsize=9)
     fig.savefig(path, dpi=130)

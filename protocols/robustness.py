@@ -109,6 +109,9 @@ def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
         bad = monotone_violations(res["robustness"])
         print("success never improves with noise beyond the 95% bands" if bad.empty else
               f"success improves with noise beyond the 95% bands at:\n{bad.to_string(index=False)}")
+        gap = cue_flip_gap(res["robustness"])
+        print("spiking success is at least the numpy reference's at every cue-flip strength" if gap == 0 else
+              f"spiking success is below the numpy reference's by up to {gap:.2f} over cue-flip strengths")
         print(f"results in {res['out']}")
     return res
 
