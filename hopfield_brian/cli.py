@@ -12,7 +12,7 @@ import sys
 
 from .errors import ConfigError
 
-PROTOCOLS = ("recall", "capacity", "robustness")
+PROTOCOLS = ("recall", "capacity", "robustness", "storage")
 
 
 def _protocol(name: str):
@@ -37,7 +37,7 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
     module = _protocol(name)
     p = sub.add_parser(name, help=module.HELP, description=module.__doc__, epilog=epilog,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", help="modern (default) or classical")
+    p.add_argument("--model", help=f"modern or classical (default {getattr(module, 'DEFAULT_MODEL', 'modern')})")
     p.add_argument("--patterns", metavar="FILE", help="stored patterns, .npy or .csv, M x N, {0,1} or {-1,+1}")
     p.add_argument("--trials", type=int, metavar="K", help="number of trials (default 20)")
     p.add_argument("--seed", type=int, metavar="S", help="master seed (default 0)")
@@ -87,8 +87,9 @@ def protocol_config(args):
             if flag in assignments:
                 raise ConfigError(f"{flag} given both as --{flag} and with --set")
             assignments[flag] = str(value)
-    model = assignments.get("model", RecallConfig.model)
-    defaults = _protocol(args.protocol).defaults(model) if model in ("modern", "classical") else {}
+    module = _protocol(args.protocol)
+    model = assignments.get("model", getattr(module, "DEFAULT_MODEL", RecallConfig.model))
+    defaults = {"model": model} | module.defaults(model) if model in ("modern", "classical") else {}
     config, params = cfg.override([RecallConfig(), paradigm.model_params(model)], defaults | assignments)
     if config.patterns:
         stored, _ = pat.load(config.patterns)

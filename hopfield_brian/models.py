@@ -182,13 +182,17 @@ class ClassicalModel:
     populations = ("neuron",)
     synaptic_arrays = ("recurrent",)
 
-    def __init__(self, params: ceq.ClassicalParams, patterns: np.ndarray, kind: str, noisy: bool = False):
+    def __init__(self, params: ceq.ClassicalParams, patterns: np.ndarray, kind: str, noisy: bool = False,
+                 learned: tuple[np.ndarray, np.ndarray] | None = None):
+        """``learned``: couplings and biases learned by plasticity, instead of the analytic ones."""
         self.params = params
         self.noisy = noisy  # input noise terms in the equations (a structural option)
         self.kind = kind
         self.patterns = np.asarray(patterns, dtype=float)
         self.n_patterns, self.n_features = self.patterns.shape
         self.couplings, self.bias, self.coding_level = hebbian_couplings(self.patterns, kind)
+        if learned is not None:
+            self.couplings, self.bias = learned
 
     def structure(self) -> tuple:
         """What the compiled network depends on besides the parameters' structural fields

@@ -52,16 +52,32 @@ def check_model_params(params, n_features: int) -> None:
             raise ConfigError(f"inhibition_gain must be >= 0, got {params.inhibition_gain}")
 
 
-def store(model: str, params, stored: np.ndarray, kind: str, noisy: bool = False):
-    """The network model holding ``stored`` patterns (the analytic storage).
+STORAGES = ("analytic", "hebbian")
 
-    Returns the model and the patterns in the coding it works in: the modern
-    network codes every pattern in {-1, +1}. ``noisy`` adds input-noise terms.
+
+def store(model: str, params, stored: np.ndarray, kind: str, noisy: bool = False, storage: str = "analytic",
+          seed: int = 0, storage_params=None):
+    """The network model holding ``stored`` patterns.
+
+    ``storage``: 'analytic' couplings, or 'hebbian': the classical network's
+    couplings learned from spikes by the covariance rule
+    (:mod:`hopfield_brian.storage`). Returns the model and the patterns in the
+    coding it works in: the modern network codes every pattern in {-1, +1}.
+    ``noisy`` adds input-noise terms.
     """
+    if storage not in STORAGES:
+        raise ConfigError(f"unknown storage {storage!r}; choose from {', '.join(STORAGES)}")
     if model == "modern":
+        if storage != "analytic":
+            raise ConfigError("storage by plasticity is implemented for the classical model only (issue #4)")
         bipolar = pat.to_bipolar(stored, kind)
         return ModernModel(params, bipolar, noisy=noisy), bipolar, "bipolar"
-    return ClassicalModel(params, stored, kind, noisy=noisy), stored, kind
+    learned = None
+    if storage == "hebbian":
+        from .storage import learn
+
+        learned = learn(stored, kind, seed, storage_params)
+    return ClassicalModel(params, stored, kind, noisy=noisy, learned=learned), stored, kind
 
 
 def trial_rng(seed: int, trial: int) -> np.random.Generator:

@@ -157,3 +157,20 @@ def robustness_figure(table: pd.DataFrame, config, path) -> None:
                  f"base cue noise {config.cue_noise:g}, {int(table['trials'].iloc[0])} trials per point)")
     fig.savefig(path, dpi=130)
     plt.close(fig)
+
+
+def forgetting_figure(table: pd.DataFrame, config, path) -> None:
+    """Success on a stored pattern against its age, one line per learning rate."""
+    sns.set_theme(style="ticks", context="paper")
+    fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
+    sns.lineplot(data=table, x="age", y="success_rate", hue="learning_rate", marker="o", palette="viridis", ax=ax)
+    for rate, g in table.groupby("learning_rate"):
+        ax.fill_between(g["age"], g["success_ci_low"], g["success_ci_high"], alpha=0.1)
+    ax.axhline(0.9, color="k", lw=0.6, ls=":")
+    ax.set_xlabel("age (patterns stored after the cued one)")
+    ax.set_ylabel("success rate")
+    ax.set_title(f"forgetting by a bounded Hebbian rule: N={config.n_features}, M={config.n_patterns}, "
+                 f"bound {config.weight_bound:g} x 2/N", fontsize=9)
+    ax.legend(title="learning rate", fontsize=7)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

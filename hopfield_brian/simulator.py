@@ -37,8 +37,12 @@ def default_build_root() -> Path:
     return Path(root)
 
 
+ACTIVATIONS = [0]  # how often a device was (re)selected: builds of earlier activations are gone
+
+
 def _activate(device: str) -> None:
     """Select ``device`` afresh (repeated builds in one process need a reset)."""
+    ACTIVATIONS[0] += 1
     if device not in DEVICES:
         raise ConfigError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
     b2.device.reinit()

@@ -61,6 +61,11 @@ class RecallConfig:
     pattern_kind: str = "bipolar"  # 'bipolar' {-1,+1} or 'sparse' {0,1} random patterns
     coding_level: float = 0.1  # fraction of ones of sparse patterns
     patterns: str = ""  # .npy or .csv file of user patterns (M x N); overrides the random ones
+    storage: str = "analytic"  # 'analytic' couplings or 'hebbian' (learned from spikes; classical only)
+    learning_rate: float = 1.0  # hebbian storage: learning rate eta (1: one Hebbian term per pattern)
+    weight_bound: float = 0.0  # hebbian storage: soft bound on |w| in units of 2/N (0: unbounded)
+    forget_rate: Quantity = qty(0 * Hz)  # hebbian storage: passive weight decay
+    target: int = -1  # pattern to cue (-1: a random one per trial)
     cue_noise: float = 0.2  # fraction of the target's entries flipped in the cue
     cue_mask: float = 0.0  # fraction of the cue's entries masked (set to 'unknown')
     deletion: float = 0.0  # probability that an emitted spike is deleted
@@ -121,6 +126,10 @@ def validate(config: RecallConfig, params) -> None:
     if config.n_features < 2 or config.n_patterns < 1 or config.trials < 1:
         raise ConfigError("n_features must be >= 2, n_patterns >= 1 and trials >= 1")
     noise.validate(config)
+    if config.target >= config.n_patterns:
+        raise ConfigError(f"target must be < n_patterns ({config.n_patterns}) or -1 for random, got {config.target}")
+    if config.learning_rate <= 0 or config.weight_bound < 0 or config.forget_rate < 0 * Hz:
+        raise ConfigError("learning_rate must be > 0, weight_bound >= 0 and forget_rate >= 0 Hz")
     if not 0.0 < config.coding_level < 1.0:
         raise ConfigError(f"coding_level must be in (0, 1), got {config.coding_level}")
     for name in ("t_cue", "t_free", "readout_window", "bin_width", "trace_window", "dt"):
@@ -141,9 +150,18 @@ def prepare(config: RecallConfig, params, grid=None) -> list[Point]:
         p = dataclasses.replace(params, **{k: v for k, v in swept.items() if k not in names})
         validate(c, p)
         stored, kind = load_patterns(c)
-        model, stored, kind = paradigm.store(c.model, p, stored, kind, noisy=c.membrane_noise > 0)
+        model, stored, kind = paradigm.store(c.model, p, stored, kind, noisy=c.membrane_noise > 0,
+                                             storage=c.storage, seed=c.seed, storage_params=storage_params(c))
         points.append(Point(index, swept, c, p, model, stored, kind))
     return points
+
+
+def storage_params(config: RecallConfig):
+    """Plasticity parameters of a run (hebbian storage)."""
+    from hopfield_brian.equations.plasticity import StorageParams
+
+    return StorageParams(eta=config.learning_rate, forget_rate=config.forget_rate,
+                         w_max=config.weight_bound * 2.0 / config.n_features)
 
 
 def parameter_columns(config: RecallConfig, params) -> dict:
@@ -165,11 +183,13 @@ def run_values(point: Point) -> dict:
 
 def _jobs(point: Point, repeats, base: Point):
     """(key, Trial) pairs of one point; pattern arrays travel when they differ from the build's."""
-    differ = point.stored.shape != base.stored.shape or not np.array_equal(point.stored, base.stored)
+    mine, built = point.model.weight_values(), base.model.weight_values()
+    differ = any(np.shape(mine[k]) != np.shape(built[k]) or not np.array_equal(mine[k], built[k]) for k in mine)
     c = point.config
     for r in repeats:
         rng = paradigm.trial_rng(c.seed, r)
         target = int(rng.integers(point.model.n_patterns))
+        target = target if c.target < 0 else c.target
         cue = paradigm.make_cue(point.stored, point.kind, target, c.cue_noise, c.cue_mask, rng)
         arrays = noise.trial_arrays(point.model, c, rng, differ)
         trial = Trial(cue, paradigm.trial_seed(c.seed, r), run_values(point), arrays)

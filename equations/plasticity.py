@@ -1,0 +1,60 @@
+"""Hebbian storage: the classical network's couplings learned from spikes.
+
+Each neuron keeps an activity trace (its spike train low-pass filtered and
+divided by ``rate_max``, ~1 when it fires at ``rate_max``, ~0 when silent).
+While a pattern is presented (the network clamped to it, Hopfield 1982 /
+Amit et al. 1985 storage: the pattern drives its active neurons to fire
+regularly at ``rate_max``, random phases), every recurrent synapse follows the
+covariance rule
+(Sejnowski 1977; Tsodyks & Feigel'man 1988 for sparse patterns)
+
+    dw/dt = gate * eta / (f T) * 2 / (N a (1 - a)) * (trace_pre - a)(trace_post - a) - forget_rate * w
+
+where T is the presentation time, the gate opens for the last fraction f of
+each presentation (after the traces have settled) and a is the coding level.
+With a soft bound w_max > 0 the covariance term is multiplied by
+(1 - sign(term) w / w_max): weights saturate, so that large learning rates
+overwrite old memories (a palimpsest, Parisi 1986; Amit & Fusi 1994).
+With eta = 1, no forgetting and clean traces, every pattern adds exactly its
+Hebbian term: w converges on :func:`hopfield_brian.reference.hebbian_couplings`.
+``forget_rate`` > 0 makes old memories decay as new ones are written
+(stability versus plasticity).
+"""
+
+from dataclasses import dataclass
+
+from brian2 import Hz, Quantity, ms
+
+from hopfield_brian.config import qty
+
+NEURON_EQS = """
+stimulus = patterns(t, i) : 1            # presented pattern (0/1), one row per presentation
+rate_max : Hz (shared, constant)         # rate of an active neuron
+dphase/dt = rate_max * stimulus : 1      # the presented pattern drives the neuron to fire regularly
+dactivity/dt = -activity / tau_trace : 1  # activity estimate n_i from the neuron's own spikes
+"""
+THRESHOLD = "phase >= 1"
+RESET = "phase -= 1; activity += 1.0 / (rate_max * tau_trace)"
+
+SYNAPSE_EQS = """
+eta : 1 (shared, constant)               # learning rate (1: one Hebbian term per presentation)
+forget_rate : Hz (shared, constant)      # passive decay of the weights
+w_max : 1 (shared, constant)             # soft bound on |w| (0: unbounded)
+gate = int((t / t_present - floor(t / t_present)) > 1 - gate_fraction) : 1  # learning window
+hebb = gate * eta / (gate_fraction * t_present) * hebb_scale * (activity_pre - coding_level) * (activity_post - coding_level) : Hz  # covariance term
+bound = int(w_max > 0) * sign(hebb) * w / (w_max + int(w_max <= 0)) : 1  # soft bound: growth slows near +-w_max
+dw/dt = hebb * (1 - bound) - forget_rate * w : 1 (clock-driven)  # bounded covariance rule with decay
+"""
+
+
+@dataclass(frozen=True)
+class StorageParams:
+    """Parameters of Hebbian storage by plasticity."""
+
+    t_present: Quantity = qty(200 * ms)  # presentation time T of each pattern
+    gate_fraction: float = 0.75  # learning during the last fraction f of each presentation
+    tau_trace: Quantity = qty(20 * ms)  # time constant of the activity traces
+    rate_max: Quantity = qty(200 * Hz)  # rate of an active neuron while a pattern is presented
+    eta: float = 1.0  # learning rate
+    forget_rate: Quantity = qty(0 * Hz)  # passive weight decay (0: no forgetting)
+    w_max: float = 0.0  # soft bound on |w| (0: unbounded)

@@ -1,0 +1,49 @@
+"""Storage by plasticity: couplings learned from spikes match the analytic ones."""
+
+import numpy as np
+import pytest
+
+from conftest import recall
+from hopfield_brian import patterns as pat
+from hopfield_brian import reference as ref
+from hopfield_brian.storage import learn
+
+
+@pytest.mark.parametrize("kind, level", [("bipolar", 0.5), ("sparse", 0.1)])
+def test_learned_couplings_correlate_with_the_analytic_ones(kind, level):
+    x = pat.generate(kind, 8, 120, level, seed=3)
+    analytic, bias, _ = ref.hebbian_couplings(x, kind)
+    learned, learned_bias = learn(x, kind, seed=1)
+    off = ~np.eye(120, dtype=bool)
+    assert np.corrcoef(learned[off], analytic[off])[0, 1] >= 0.95
+    assert np.polyfit(analytic[off], learned[off], 1)[0] == pytest.approx(1.0, abs=0.1)
+    assert np.all(np.diag(learned) == 0)
+    assert np.corrcoef(learned_bias, bias)[0, 1] >= 0.95 if kind == "bipolar" else np.allclose(learned_bias, bias)
+
+
+def test_recall_with_learned_weights_is_as_good_as_with_analytic_ones():
+    common = dict(n_features=200, n_patterns=16, cue_noise=0.25, trials=30)
+    analytic = recall("classical", **common)["trials"]
+    learned = recall("classical", storage="hebbian", **common)["trials"]
+    n, pa, pl = len(analytic), analytic["success"].mean(), learned["success"].mean()
+    p = (pa + pl) / 2
+    assert abs(pa - pl) <= 3 * np.sqrt(2 * max(p * (1 - p), 0.05) / n)
+    assert learned["success"].mean() >= 0.8
+
+
+@pytest.mark.slow
+def test_bounded_hebbian_storage_forgets_old_patterns(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from hopfield_brian import cli
+
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "storage", "--quiet", "--out", "res", "--sweep", "learning_rate=0.5,2",
+                     "--sweep", "target=29,26,0"]) == 0
+    table = pd.read_csv(tmp_path / "res" / "forgetting.csv").set_index(["learning_rate", "age"])
+    for rate in (0.5, 2.0):
+        assert table.loc[(rate, 0), "success_rate"] >= 0.9  # the newest memory is recalled
+        assert table.loc[(rate, 29), "success_rate"] <= 0.1  # the oldest is overwritten
+    # the learning rate shapes the curve: faster learning, less like the analytic (unbounded) couplings
+    assert table.loc[(2.0, 0), "weight_correlation"] < table.loc[(0.5, 0), "weight_correlation"]
+    assert (tmp_path / "res" / "forgetting.png").is_file()
