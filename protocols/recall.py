@@ -65,7 +65,7 @@ class RecallConfig:
     learning_rate: float = 1.0  # hebbian storage: learning rate eta (1: one Hebbian term per pattern)
     weight_bound: float = 0.0  # hebbian storage: soft bound on |w| in units of 2/N (0: unbounded)
     forget_rate: Quantity = qty(0 * Hz)  # hebbian storage: passive weight decay
-    target: int = -1  # pattern to cue (-1: a random one per trial)
+    cued_pattern: int = -1  # index of the pattern to cue (-1: a random one per trial)
     cue_noise: float = 0.2  # fraction of the target's entries flipped in the cue
     cue_mask: float = 0.0  # fraction of the cue's entries masked (set to 'unknown')
     deletion: float = 0.0  # probability that an emitted spike is deleted
@@ -126,8 +126,9 @@ def validate(config: RecallConfig, params) -> None:
     if config.n_features < 2 or config.n_patterns < 1 or config.trials < 1:
         raise ConfigError("n_features must be >= 2, n_patterns >= 1 and trials >= 1")
     noise.validate(config)
-    if config.target >= config.n_patterns:
-        raise ConfigError(f"target must be < n_patterns ({config.n_patterns}) or -1 for random, got {config.target}")
+    if config.cued_pattern >= config.n_patterns:
+        raise ConfigError(f"cued_pattern must be < n_patterns ({config.n_patterns}) or -1 for random, "
+                          f"got {config.cued_pattern}")
     if config.learning_rate <= 0 or config.weight_bound < 0 or config.forget_rate < 0 * Hz:
         raise ConfigError("learning_rate must be > 0, weight_bound >= 0 and forget_rate >= 0 Hz")
     if not 0.0 < config.coding_level < 1.0:
@@ -189,7 +190,7 @@ def _jobs(point: Point, repeats, base: Point):
     for r in repeats:
         rng = paradigm.trial_rng(c.seed, r)
         target = int(rng.integers(point.model.n_patterns))
-        target = target if c.target < 0 else c.target
+        target = target if c.cued_pattern < 0 else c.cued_pattern
         cue = paradigm.make_cue(point.stored, point.kind, target, c.cue_noise, c.cue_mask, rng)
         arrays = noise.trial_arrays(point.model, c, rng, differ)
         trial = Trial(cue, paradigm.trial_seed(c.seed, r), run_values(point), arrays)
@@ -215,8 +216,9 @@ def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, sp
         "n_spikes": sum(n_spikes.values()), **{f"n_spikes_{pop}": n for pop, n in n_spikes.items()},
         "synaptic_events": sum(int(np.sum(fanout[pop][i])) for pop, (i, _) in spikes.items()),
         "reference_final_overlap": ref["final_overlap"], "reference_success": ref["success"],
-        "wall_s": wall, **parameter_columns(c, point.params),
+        "wall_s": wall,
     }
+    row.update({k: v for k, v in parameter_columns(c, point.params).items() if k not in row})
     return row, readout.spike_table(trial_id, spikes)
 
 
@@ -345,6 +347,19 @@ def execute(protocol: str, config: RecallConfig, params, grid=None, workers: int
             **stats, "wall_time_s": time.perf_counter() - t0, "versions": results.package_versions()})
     res["wall_s"] = time.perf_counter() - t0
     return res
+
+
+def execute_with_table(protocol: str, name: str, make_table, figure, config, params=None, grid=None,
+                       workers=None, quiet=False) -> dict:
+    """:func:`execute`, then ``make_table(res)`` written as ``<name>.csv`` and ``figure(table, config, path)``
+    as ``<name>.png``; the table is also returned as ``res[name]``."""
+
+    def extra(res, stage):
+        res[name] = make_table(res)
+        res[name].to_csv(stage / f"{name}.csv", index=False)
+        figure(res[name], config, stage / f"{name}.png")
+
+    return execute(protocol, config, params, grid, workers, quiet, extra)
 
 
 def _figures(res: dict, stage: Path) -> None:

@@ -96,13 +96,8 @@ def monotone_violations(table: pd.DataFrame) -> pd.DataFrame:
 def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
     from hopfield_brian import plotting
 
-    def extra(res, stage):
-        table = robustness_table(res, grid)
-        table.to_csv(stage / "robustness.csv", index=False)
-        res["robustness"] = table
-        plotting.robustness_figure(table, config, stage / "robustness.png")
-
-    res = recall.execute("robustness", config, params, grid, workers, quiet, extra)
+    res = recall.execute_with_table("robustness", "robustness", lambda r: robustness_table(r, grid),
+                                    plotting.robustness_figure, config, params, grid, workers, quiet)
     if not quiet:
         print(recall.report(res).splitlines()[0])
         print(res["robustness"].to_string(index=False, float_format=lambda v: f"{v:.3g}"))

@@ -35,8 +35,8 @@ def defaults(model: str) -> dict:
 def full_grid(config, grid):
     """Targets spread over the ages (unless swept) times learning rates (unless swept)."""
     grid = dict(grid or {})
-    if "target" not in grid:
-        grid["target"] = sorted({config.n_patterns - 1 - a for a in AGES if a < config.n_patterns})
+    if "cued_pattern" not in grid:
+        grid["cued_pattern"] = sorted({config.n_patterns - 1 - a for a in AGES if a < config.n_patterns})
     if "learning_rate" not in grid:
         grid["learning_rate"] = [0.5, 1.0, 2.0, 4.0]
     return grid
@@ -46,7 +46,7 @@ def forgetting_table(res: dict) -> pd.DataFrame:
     """Success against age per learning rate, with the learned couplings' correlation to the analytic ones."""
     s = res["summary"].copy()
     m = res["points"][0].config.n_patterns
-    s["age"] = m - 1 - s["target"]
+    s["age"] = m - 1 - s["cued_pattern"]
     corr = {}
     for pt in res["points"]:
         rate = pt.config.learning_rate
@@ -55,7 +55,7 @@ def forgetting_table(res: dict) -> pd.DataFrame:
             off = ~np.eye(analytic.shape[0], dtype=bool)
             corr[rate] = float(np.corrcoef(pt.model.couplings[off], analytic[off])[0, 1])
     s["weight_correlation"] = s["learning_rate"].map(corr)
-    return s[["learning_rate", "age", "target", "trials", "success_rate", "success_ci_low", "success_ci_high",
+    return s[["learning_rate", "age", "cued_pattern", "trials", "success_rate", "success_ci_low", "success_ci_high",
               "final_overlap_mean", "reference_success_rate", "weight_correlation"]].sort_values(
         ["learning_rate", "age"], ignore_index=True)
 
@@ -63,13 +63,8 @@ def forgetting_table(res: dict) -> pd.DataFrame:
 def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
     from hopfield_brian import plotting
 
-    def extra(res, stage):
-        table = forgetting_table(res)
-        table.to_csv(stage / "forgetting.csv", index=False)
-        res["forgetting"] = table
-        plotting.forgetting_figure(table, config, stage / "forgetting.png")
-
-    res = recall.execute("storage", config, params, grid, workers, quiet, extra)
+    res = recall.execute_with_table("storage", "forgetting", forgetting_table, plotting.forgetting_figure,
+                                    config, params, grid, workers, quiet)
     if not quiet:
         print(recall.report(res).splitlines()[0])
         print(res["forgetting"].to_string(index=False, float_format=lambda v: f"{v:.3g}"))

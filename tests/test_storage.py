@@ -39,7 +39,7 @@ def test_bounded_hebbian_storage_forgets_old_patterns(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     assert cli.main(["run", "storage", "--quiet", "--out", "res", "--sweep", "learning_rate=0.5,2",
-                     "--sweep", "target=29,26,0"]) == 0
+                     "--sweep", "cued_pattern=29,26,0"]) == 0
     table = pd.read_csv(tmp_path / "res" / "forgetting.csv").set_index(["learning_rate", "age"])
     for rate in (0.5, 2.0):
         assert table.loc[(rate, 0), "success_rate"] >= 0.9  # the newest memory is recalled
