@@ -59,7 +59,6 @@ class ModernModel:
     """
 
     name = "modern"
-    populations = ("feature", "memory")
     synaptic_arrays = ("keys", "values")
 
     def __init__(self, params: meq.ModernParams, keys: np.ndarray, values: np.ndarray | None = None,
@@ -101,6 +100,7 @@ class ModernModel:
         return np.sign(c[..., : self.n_features] - c[..., self.n_features :])
 
     def neuron_counts(self) -> dict:
+        """Neurons of each recorded population."""
         return {"feature": 2 * self.n_features, "memory": self.n_patterns}
 
     def weight_values(self) -> dict:
@@ -179,7 +179,6 @@ class ClassicalModel:
     """
 
     name = "classical"
-    populations = ("neuron",)
     synaptic_arrays = ("recurrent",)
 
     def __init__(self, params: ceq.ClassicalParams, patterns: np.ndarray, kind: str, noisy: bool = False,
@@ -219,6 +218,7 @@ class ClassicalModel:
         return 2.0 * active - 1.0 if self.kind == "bipolar" else active
 
     def neuron_counts(self) -> dict:
+        """Neurons of each recorded population."""
         return {"neuron": self.n_features}
 
     def weight_values(self) -> dict:

@@ -20,8 +20,7 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
     from . import readout
 
     config = point.config
-    sizes = {"feature": 2 * point.model.n_features, "memory": point.model.n_patterns,
-             "neuron": point.model.n_features}
+    sizes = point.model.neuron_counts()
     raw = {pop: (g["neuron"].to_numpy(), g["t_ms"].to_numpy(dtype=float) / 1e3)
            for pop, g in spikes.groupby("population", observed=False)}
     t_bins, m = readout.overlap_trajectory(point.model, point.stored, point.kind, raw, sizes,

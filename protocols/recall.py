@@ -243,7 +243,7 @@ def run(points: list[Point], store, workers: int | None = None, progress: bool =
             stats["build_time_s"] += sim.build_time
             bar.set_postfix_str("")
             bar.unpause()
-            sizes = {pop: len(mon.source) for pop, mon in sim.built.monitors.items()}
+            sizes = base.model.neuron_counts()
             jobs = (job for pt in pts for job in _jobs(pt, todo[pt.index], base))
             t_last = time.perf_counter()
             for (pt, r, target, cue, rng), spikes in sim.run_many(jobs):
