@@ -42,6 +42,7 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
         colour = np.where((pop == "memory") & (s["neuron"] == target), "tab:red", "black")
         ax.scatter(s["t_ms"], s["neuron"], s=1.5, c=colour, marker="|", linewidths=0.5, rasterized=True)
         ax.axvline(t_cue, color="tab:blue", lw=0.8, ls="--")
+        ax.set_ylim(-0.5, sizes[pop] - 0.5)
         ax.set_ylabel(POPULATION_LABELS.get(pop, pop))
         ax.set_title(f"trial 0, {pop} spikes" + (f" (target memory {target} in red)" if pop == "memory" else ""),
                      loc="left", fontsize=9)
