@@ -69,15 +69,16 @@ def quantise(w: np.ndarray, bits: int) -> np.ndarray:
     return np.round((np.clip(w, -r, r) + r) / step) * step - r
 
 
-def trial_arrays(model, config, rng: np.random.Generator, patterns_differ: bool) -> dict | None:
+def trial_arrays(model, config, rng: np.random.Generator, patterns: dict | None) -> dict | None:
     """Per-trial arrays for the simulator: pattern weights (perturbed) and ablation masks.
 
-    None when the build's own arrays serve unchanged.
+    ``patterns``: the point's pattern arrays when they differ from the build's
+    (None otherwise). Returns None when the build's own arrays serve unchanged.
     """
     perturb = config.weight_noise > 0 or config.weight_bits > 0
-    if not (perturb or patterns_differ or config.ablation > 0):
+    if not (perturb or patterns is not None or config.ablation > 0):
         return None
-    arrays = model.weight_values()
+    arrays = dict(patterns if patterns is not None else model.weight_values())
     if perturb:
         for name in model.synaptic_arrays:
             w = arrays[name] * (1.0 + config.weight_noise * rng.standard_normal(arrays[name].size))

@@ -10,6 +10,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from .sweep import parameter_columns  # noqa: E402
+
 POPULATION_LABELS = {"feature": "feature layer\n(ON below, OFF above)", "memory": "memory layer",
                      "neuron": "neurons"}
 
@@ -78,9 +80,9 @@ def sweep_figure(trials: pd.DataFrame, swept: list[str], path) -> None:
     """Success rate (with 95% bootstrap intervals) and final overlap against the
     first swept parameter, one line per value of the second."""
     sns.set_theme(style="ticks", context="paper")
-    cols = {s: next(c for c in trials.columns if c == s or c.startswith(f"{s}_")) for s in swept}
-    x = cols[swept[0]]
-    hue = cols[swept[1]] if len(swept) > 1 else None
+    cols = parameter_columns(trials.columns, swept)
+    x = cols[0]
+    hue = cols[1] if len(cols) > 1 else None
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
     data = trials.assign(success=trials["success"].astype(float))
     for ax, y in zip(axes, ("success", "final_overlap")):
@@ -100,8 +102,7 @@ def sweep_figure(trials: pd.DataFrame, swept: list[str], path) -> None:
 def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame, config, path) -> None:
     """Success rate against M (spiking solid, numpy reference dashed), with the theoretical capacity."""
     sns.set_theme(style="ticks", context="paper")
-    others = [c for c in summary.columns if any(c == s or c.startswith(f"{s}_") for s in swept)
-              and c != "n_patterns"]
+    others = [c for c in parameter_columns(summary.columns, swept) if c != "n_patterns"]
     hue = others[0] if others else None
     fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
     palette = "viridis" if hue else None

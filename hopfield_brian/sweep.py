@@ -82,6 +82,12 @@ def swept_names(grid) -> list[str]:
     return list(grid or {})
 
 
+def parameter_columns(columns, swept: list[str]) -> list[str]:
+    """The table columns of the swept parameters (a Quantity's column carries its unit: ``t_cue_ms``),
+    in the order of ``swept``."""
+    return [c for s in swept for c in columns if c == s or c.startswith(f"{s}_")]
+
+
 def plain(value):
     """A JSON/CSV-friendly form of a parameter value (Quantities in their display unit)."""
     if isinstance(value, b2.Quantity) and not b2.is_dimensionless(value):

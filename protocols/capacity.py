@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hopfield_brian import sweep
 from hopfield_brian.protocols import recall
 
 HELP = "success rate against the number of stored patterns; capacity of both models"
@@ -54,8 +55,7 @@ def theory(config, kind: str, coding_level: float) -> float:
 
 def capacity_table(summary: pd.DataFrame, swept: list[str], threshold: float = SUCCESS_THRESHOLD) -> pd.DataFrame:
     """Largest M with success >= threshold, spiking and reference, per value of the other swept parameters."""
-    others = [c for c in summary.columns if any(c == s or c.startswith(f"{s}_") for s in swept)
-              and c != "n_patterns"]
+    others = [c for c in sweep.parameter_columns(summary.columns, swept) if c != "n_patterns"]
     rows = []
     for key, g in (summary.groupby(others) if others else [((), summary)]):
         key = key if isinstance(key, tuple) else (key,)

@@ -186,13 +186,14 @@ def _jobs(point: Point, repeats, base: Point):
     """(key, Trial) pairs of one point; pattern arrays travel when they differ from the build's."""
     mine, built = point.model.weight_values(), base.model.weight_values()
     differ = any(np.shape(mine[k]) != np.shape(built[k]) or not np.array_equal(mine[k], built[k]) for k in mine)
+    patterns = mine if differ else None
     c = point.config
     for r in repeats:
         rng = paradigm.trial_rng(c.seed, r)
         target = int(rng.integers(point.model.n_patterns))
         target = target if c.cued_pattern < 0 else c.cued_pattern
         cue = paradigm.make_cue(point.stored, point.kind, target, c.cue_noise, c.cue_mask, rng)
-        arrays = noise.trial_arrays(point.model, c, rng, differ)
+        arrays = noise.trial_arrays(point.model, c, rng, patterns)
         trial = Trial(cue, paradigm.trial_seed(c.seed, r), run_values(point), arrays)
         yield (point, r, target, cue, rng), trial
 
@@ -237,8 +238,7 @@ def run(points: list[Point], store, workers: int | None = None, progress: bool =
                 continue
             base = pts[0]
             bar.set_postfix_str("building")
-            sim = Simulator(base.model, base.config.device, base.config.t_cue + base.config.t_free, base.config.dt,
-                            run_values(base), workers=workers)
+            sim = _simulator(base, workers)
             stats["compilations"] += sim.compilations
             stats["build_time_s"] += sim.build_time
             bar.set_postfix_str("")
@@ -270,11 +270,16 @@ def build_only(config: RecallConfig, params, grid=None) -> list:
     built = []
     for pts in _by_structure(points).values():
         base = pts[0]
-        sim = Simulator(base.model, base.config.device, base.config.t_cue + base.config.t_free, base.config.dt,
-                        run_values(base))
+        sim = _simulator(base)
         sim.close()
         built.append((sim.build_dir, sim.build_time))
     return built
+
+
+def _simulator(base: Point, workers: int | None = None) -> Simulator:
+    """The build serving every point with the structure of ``base``."""
+    c = base.config
+    return Simulator(base.model, c.device, c.t_cue + c.t_free, c.dt, run_values(base), workers=workers)
 
 
 def _by_structure(points: list[Point]) -> dict[tuple, list[Point]]:
@@ -286,7 +291,7 @@ def _by_structure(points: list[Point]) -> dict[tuple, list[Point]]:
 
 def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
     """One row per parameter point: swept values, success rate, overlaps, timing, spikes."""
-    cols = [c for s in swept for c in trials.columns if c == s or c.startswith(f"{s}_")]
+    cols = sweep.parameter_columns(trials.columns, swept)
     g = trials.groupby("point")
     out = g[cols].first() if cols else pd.DataFrame(index=g.size().index)
     out["trials"] = g.size()

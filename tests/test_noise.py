@@ -84,10 +84,10 @@ def test_perturbed_arrays_are_drawn_per_trial_and_skipped_when_off():
     import dataclasses
 
     cfg = RecallConfig()
-    assert noise.trial_arrays(model, cfg, np.random.default_rng(0), patterns_differ=False) is None
+    assert noise.trial_arrays(model, cfg, np.random.default_rng(0), None) is None
     noisy = dataclasses.replace(cfg, weight_noise=0.5, ablation=0.25)
-    a = noise.trial_arrays(model, noisy, np.random.default_rng(0), False)
-    b = noise.trial_arrays(model, noisy, np.random.default_rng(1), False)
+    a = noise.trial_arrays(model, noisy, np.random.default_rng(0), None)
+    b = noise.trial_arrays(model, noisy, np.random.default_rng(1), None)
     assert not np.allclose(a["keys"], b["keys"])
     assert a["alive_memory"].sum() == 3 and a["alive_feature"].sum() == 24
     rel = a["keys"] / model.weight_values()["keys"] - 1
