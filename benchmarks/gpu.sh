@@ -1,9 +1,11 @@
 #!/bin/sh
-# One prepared GPU check (minutes): build the recall network for cuda_standalone on the
-# GPU machine, run the cpp/cuda agreement test, then time both devices side by side.
+# One prepared GPU check (minutes): the cpp/cuda agreement test, then both devices timed
+# side by side on the default recall and on N = M = 1000.
 # Usage on a machine with an NVIDIA GPU, from the repository root:  sh benchmarks/gpu.sh
+# PY names an interpreter that already has hopfield-brian installed (skips the venv).
 set -e
-sh scripts/venv.sh
+if [ -z "$PY" ]; then sh scripts/venv.sh; PY=.venv/bin/python; fi
 nvidia-smi -L
-.venv/bin/python -m pytest -q tests/test_cuda.py
-.venv/bin/python benchmarks/devices.py --devices cpp_standalone cuda_standalone --trials 20
+nvcc --version | tail -2
+$PY -m pytest -q -p no:cacheprovider tests/test_cuda.py -k agrees
+$PY benchmarks/devices.py --devices cpp_standalone cuda_standalone --trials 20 --large --workers 0 1

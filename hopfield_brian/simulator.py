@@ -90,8 +90,10 @@ class Simulator:
         self.model = model
         self.device = device
         self.duration = duration
-        # default: one core is left to the Python process that scores the trials
-        self.workers = max(1, workers or (os.cpu_count() or 2) - 1)
+        # default: one core is left to the Python process that scores the trials; on CUDA one
+        # binary at a time, since concurrent contexts time-slice the one GPU (BENCHMARKS.md)
+        default = 1 if device == "cuda_standalone" else (os.cpu_count() or 2) - 1
+        self.workers = max(1, workers or default)
         b2.defaultclock.dt = dt
         t0 = time.perf_counter()
         self.built = built = model.build()

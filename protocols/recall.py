@@ -241,6 +241,7 @@ def run(points: list[Point], store, workers: int | None = None, progress: bool =
             sim = _simulator(base, workers)
             stats["compilations"] += sim.compilations
             stats["build_time_s"] += sim.build_time
+            stats["workers"] = sim.workers
             bar.set_postfix_str("")
             bar.unpause()
             sizes = base.model.neuron_counts()
