@@ -12,7 +12,7 @@ import sys
 
 from .errors import ConfigError
 
-PROTOCOLS = ("recall", "capacity", "robustness", "storage")
+PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention")
 
 
 def _protocol(name: str):
@@ -25,16 +25,14 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
     from hopfield_brian.config import help_lines
     from hopfield_brian.equations.classical import ClassicalParams
     from hopfield_brian.equations.modern import ModernParams
-    from hopfield_brian.protocols.recall import RecallConfig
-
+    module = _protocol(name)
     epilog = "\n".join([
         "parameters for --set NAME=VALUE (name, default with unit, meaning):",
-        "protocol:", *help_lines(RecallConfig()),
+        "protocol:", *help_lines(_config_class(module)()),
         "modern model (--model modern):", *help_lines(ModernParams()),
         "classical model (--model classical):", *help_lines(ClassicalParams()),
         "Durations and rates need units: --set t_cue=150ms --set rate_memory=1kHz",
     ])
-    module = _protocol(name)
     p = sub.add_parser(name, help=module.HELP, description=module.__doc__, epilog=epilog,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help=f"modern or classical (default {getattr(module, 'DEFAULT_MODEL', 'modern')})")
@@ -56,6 +54,13 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
                         "on a machine without a GPU)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     return p
+
+
+def _config_class(module):
+    """The protocol's configuration dataclass (RecallConfig unless it declares its own)."""
+    from hopfield_brian.protocols.recall import RecallConfig
+
+    return getattr(module, "CONFIG", RecallConfig)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,7 +95,7 @@ def protocol_config(args):
     module = _protocol(args.protocol)
     model = assignments.get("model", getattr(module, "DEFAULT_MODEL", RecallConfig.model))
     defaults = {"model": model} | module.defaults(model) if model in ("modern", "classical") else {}
-    config, params = cfg.override([RecallConfig(), paradigm.model_params(model)], defaults | assignments)
+    config, params = cfg.override([_config_class(module)(), paradigm.model_params(model)], defaults | assignments)
     if config.patterns:
         stored, _ = pat.load(config.patterns)
         m, n = stored.shape

@@ -175,3 +175,92 @@ def forgetting_figure(table: pd.DataFrame, config, path) -> None:
     ax.legend(title="learning rate", fontsize=7)
     fig.savefig(path, dpi=130)
     plt.close(fig)
+
+
+def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[str], path) -> None:
+    """Accuracy against energy per query (Pareto) and against time to answer, weight error against the
+    read-out window, and spikes against accuracy for the feature codings."""
+    sns.set_theme(style="ticks", context="paper")
+    name = "horowitz45" if "horowitz45" in table_names else table_names[0]
+    e = f"energy_{name}_nJ"
+    spiking = table[table["system"] == "spiking"].copy()
+    refs = table[table["system"] != "spiking"]
+    hue = next((c for c in ("beta", "n_patterns", "cue_noise") if c in spiking and spiking[c].nunique() > 1), None)
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8), layout="constrained")
+    ax = axes[0, 0]
+    sns.scatterplot(data=spiking, x=e, y="accuracy", hue="window_ms", palette="viridis", s=18, ax=ax,
+                    legend="full")
+    for system, marker in (("attention", "X"), ("classical", "s")):
+        r = refs[refs["system"] == system]
+        ax.scatter(r[e], r["accuracy"], marker=marker, color="tab:red" if system == "attention" else "0.3",
+                   s=30, label=f"{system} (numpy)")
+    front = spiking.sort_values(e)
+    front = front[front["accuracy"] >= front["accuracy"].cummax()]
+    ax.step(front[e], front["accuracy"], where="post", color="tab:blue", lw=0.8, label="spiking Pareto front")
+    ax.set_xscale("log")
+    ax.set_xlabel(f"energy per query, nJ ({name})")
+    ax.set_ylabel("accuracy (output overlap >= 0.9)")
+    ax.legend(fontsize=6, title="window (ms)", title_fontsize=6)
+    ax = axes[0, 1]
+    sns.lineplot(data=spiking, x="time_to_answer_ms", y="accuracy", hue=hue, palette="viridis", marker="o", ax=ax)
+    ax.set_xlabel("time to answer (ms after query onset)")
+    ax.set_ylabel("accuracy")
+    ax = axes[1, 0]
+    sns.lineplot(data=spiking, x="window_ms", y="tv", hue=hue, palette="viridis", marker="o", ax=ax)
+    ax.axhline(0.1, color="k", lw=0.6, ls=":", label="0.1")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("read-out window (ms)")
+    ax.set_ylabel("total variation |p_hat - softmax(beta K q)|")
+    ax = axes[1, 1]
+    if "feature_coding" in spiking and "rate_feature_Hz" in spiking:
+        w = spiking["window_ms"].max()
+        sns.scatterplot(data=spiking[spiking["window_ms"] == w], x="spikes_per_query", y="accuracy",
+                        hue="rate_feature_Hz", style="feature_coding",
+                        size="rate_memory_Hz" if "rate_memory_Hz" in spiking else None, palette="magma", ax=ax)
+        ax.set_xscale("log")
+        ax.set_title(f"feature coding and rates, window {w:g} ms", fontsize=9)
+        ax.set_xlabel("spikes per query")
+        ax.set_ylabel("accuracy")
+        ax.legend(fontsize=6)
+    else:
+        ax.axis("off")
+    fig.suptitle("spiking attention against softmax attention and the classical Hopfield network")
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def queries_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path, n_queries: int = 3) -> None:
+    """For a few queries of one point: the memory raster beside softmax(beta K q) and the spike histogram."""
+    from . import reference
+    from .protocols.recall import trial_cue
+
+    sns.set_theme(style="ticks", context="paper")
+    c, model = point.config, point.model
+    t0 = trials[trials["point"] == point.index].sort_values("repeat").head(n_queries)
+    settle, stop = float(c.settle) * 1e3, float(c.settle + c.attention_window) * 1e3
+    fig, axes = plt.subplots(len(t0), 2, figsize=(10, 2.4 * len(t0)), layout="constrained", squeeze=False,
+                             gridspec_kw={"width_ratios": [3, 1]})
+    for (ax, bx), (_, row) in zip(axes, t0.iterrows()):
+        target, cue, _ = trial_cue(point, int(row["repeat"]))
+        p, _ = reference.attention(cue, model.keys, model.values, model.params.beta)
+        s = spikes[(spikes["trial"] == row["trial"]) & (spikes["population"] == "memory")]
+        colour = np.where(s["neuron"] == target, "tab:red", "black")
+        ax.scatter(s["t_ms"], s["neuron"], s=3, c=colour, marker="|", rasterized=True)
+        ax.axvspan(settle, stop, color="tab:blue", alpha=0.1, label="read-out window")
+        ax.axvline(float(c.t_cue) * 1e3, color="tab:blue", ls="--", lw=0.8, label="query released")
+        ax.set_ylim(-0.5, model.n_patterns - 0.5)
+        ax.set_ylabel("memory neuron")
+        ax.set_title(f"query {int(row['repeat'])} (target {target} in red)", loc="left", fontsize=9)
+        sel = s[(s["t_ms"] >= settle) & (s["t_ms"] < stop)]
+        hist = np.bincount(sel["neuron"].to_numpy(dtype=int), minlength=model.n_patterns)
+        bx.barh(np.arange(model.n_patterns), p[0], color="0.6", label="softmax(beta K q)")
+        bx.plot(hist / max(hist.sum(), 1), np.arange(model.n_patterns), "o", color="tab:red", ms=2.5,
+                label="spike histogram")
+        bx.set_ylim(-0.5, model.n_patterns - 0.5)
+        bx.set_xlabel("attention weight")
+    axes[0, 0].legend(fontsize=6, loc="upper right")
+    axes[0, 1].legend(fontsize=6, loc="lower right")
+    axes[-1, 0].set_xlabel("time (ms)")
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

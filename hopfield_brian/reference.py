@@ -53,12 +53,14 @@ def classical_recall(
     rng: np.random.Generator,
     inhibition: float = 0.0,
     max_sweeps: int = 100,
+    counts: dict | None = None,
 ) -> np.ndarray:
     """Zero-temperature asynchronous dynamics from binary state ``start`` (0/1).
 
     Each sweep visits the units in a fresh random order and sets
     n_i = 1 if J_i . n + b_i - g (A - a) > 0 (A = mean activity), until a sweep
-    changes nothing. Returns the final 0/1 state.
+    changes nothing. Returns the final 0/1 state. When ``counts`` is a dict it
+    receives the number of sweeps (the last one changes nothing) and of flips.
     """
     n_state = np.asarray(start, dtype=float).copy()
     n = n_state.size
@@ -72,6 +74,9 @@ def classical_recall(
                 field += couplings[:, i] * (new - n_state[i])
                 n_state[i] = new
                 changed += 1
+        if counts is not None:
+            counts["sweeps"] = counts.get("sweeps", 0) + 1
+            counts["flips"] = counts.get("flips", 0) + changed
         if changed == 0:
             break
     return n_state
@@ -107,3 +112,24 @@ def modern_recall(
     for _ in range(n_steps):
         xi = attention_weights(keys, xi, beta) @ values
     return xi
+
+
+def attention(queries: np.ndarray, keys: np.ndarray, values: np.ndarray | None, beta: float,
+              n_steps: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax attention / modern Hopfield retrieval with separate queries, keys and values.
+
+    Semantics of ml-jku/hopfield-layers ``hopfield_core_forward`` (Ramsauer et
+    al. 2020) with ``scaling = beta`` and no projections: the state pattern is
+    updated ``n_steps - 1`` times in key space, q <- softmax(beta q K^T) K, then
+    the attention weights p = softmax(beta q K^T) of the last state are applied
+    to the values, output = p V. ``queries`` is (Q, N) or (N,), ``keys`` (M, N),
+    ``values`` (M, D) (None: the keys). Returns (weights (Q, M), output (Q, D)).
+    """
+    keys = np.asarray(keys, dtype=float)
+    values = keys if values is None else np.asarray(values, dtype=float)
+    q = np.atleast_2d(np.asarray(queries, dtype=float))
+    p = softmax(beta * q @ keys.T)
+    for _ in range(n_steps - 1):
+        q = p @ keys
+        p = softmax(beta * q @ keys.T)
+    return p, p @ values

@@ -97,6 +97,7 @@ class Point:
     model: object
     stored: np.ndarray
     kind: str
+    queries: np.ndarray | None = None  # user queries (Q x N): trial r presents queries[r % Q] as its cue
 
     def structure(self) -> tuple:
         values = {**vars(self.config), **vars(self.params)}
@@ -182,6 +183,18 @@ def run_values(point: Point) -> dict:
                                                                                          point.model)
 
 
+def trial_cue(point: Point, repeat: int) -> tuple[int, np.ndarray, np.random.Generator]:
+    """Target, cue and random stream of trial ``repeat`` of a point (the same for every point)."""
+    c = point.config
+    rng = paradigm.trial_rng(c.seed, repeat)
+    if point.queries is not None:  # the target is the stored pattern closest to the query
+        cue = point.queries[repeat % len(point.queries)]
+        return int(np.argmax(point.stored @ cue)), cue, rng
+    target = int(rng.integers(point.model.n_patterns))
+    target = target if c.cued_pattern < 0 else c.cued_pattern
+    return target, paradigm.make_cue(point.stored, point.kind, target, c.cue_noise, c.cue_mask, rng), rng
+
+
 def _jobs(point: Point, repeats, base: Point):
     """(key, Trial) pairs of one point; pattern arrays travel when they differ from the build's."""
     mine, built = point.model.weight_values(), base.model.weight_values()
@@ -189,18 +202,16 @@ def _jobs(point: Point, repeats, base: Point):
     patterns = mine if differ else None
     c = point.config
     for r in repeats:
-        rng = paradigm.trial_rng(c.seed, r)
-        target = int(rng.integers(point.model.n_patterns))
-        target = target if c.cued_pattern < 0 else c.cued_pattern
-        cue = paradigm.make_cue(point.stored, point.kind, target, c.cue_noise, c.cue_mask, rng)
+        target, cue, rng = trial_cue(point, r)
         arrays = noise.trial_arrays(point.model, c, rng, patterns)
         trial = Trial(cue, paradigm.trial_seed(c.seed, r), run_values(point), arrays)
         yield (point, r, target, cue, rng), trial
 
 
 def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, spikes: dict, sizes: dict,
-                fanout: dict, wall: float) -> tuple[dict, pd.DataFrame]:
-    """Trials-table row and spike table of one finished trial."""
+                fanout: dict, wall: float, extra_score=None) -> tuple[dict, pd.DataFrame]:
+    """Trials-table row and spike table of one finished trial; ``extra_score(point, target, cue, spikes,
+    fanout)`` adds a protocol's own columns."""
     c, model = point.config, point.model
     t_end, t_cue = float(c.t_cue + c.t_free), float(c.t_cue)
     final = model.decode_counts(readout.counts(spikes, sizes, t_end - float(c.readout_window), t_end))
@@ -219,11 +230,14 @@ def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, sp
         "reference_final_overlap": ref["final_overlap"], "reference_success": ref["success"],
         "wall_s": wall,
     }
+    if extra_score:
+        row.update(extra_score(point, target, cue, spikes, fanout))
     row.update({k: v for k, v in parameter_columns(c, point.params).items() if k not in row})
     return row, readout.spike_table(trial_id, spikes)
 
 
-def run(points: list[Point], store, workers: int | None = None, progress: bool = False) -> dict:
+def run(points: list[Point], store, workers: int | None = None, progress: bool = False,
+        extra_score=None) -> dict:
     """Run every unfinished trial of every point, one build per structure; return build statistics."""
     trials = points[0].config.trials
     done = store.done()
@@ -250,7 +264,7 @@ def run(points: list[Point], store, workers: int | None = None, progress: bool =
             for (pt, r, target, cue, rng), spikes in sim.run_many(jobs):
                 now = time.perf_counter()
                 row, spike_table = score_trial(pt, r, target, cue, rng, spikes, sizes, sim.built.fanout,
-                                               now - t_last)
+                                               now - t_last, extra_score)
                 t_last = now
                 store.add(row, spike_table)
                 bar.update()
@@ -324,21 +338,23 @@ def run_trials(config: RecallConfig, params, grid: dict | None = None, workers: 
 
 
 def execute(protocol: str, config: RecallConfig, params, grid=None, workers: int | None = None,
-            quiet: bool = False, extra_files=None) -> dict:
+            quiet: bool = False, extra_files=None, extra_score=None, points=None) -> dict:
     """Run (or resume) ``grid`` in the output folder and write trials, summary and config.
 
     ``grid`` is a dict of swept values (their product is run) or a list of
     points (dicts of parameter values). ``extra_files(res, stage)`` writes a
-    protocol's own tables and figures into the staging folder.
+    protocol's own tables and figures into the staging folder; ``extra_score``
+    adds columns to each trial (see :func:`score_trial`); ``points`` replaces
+    the prepared grid points (a protocol that builds its own models).
     """
     params = paradigm.model_params(config.model) if params is None else params
-    points = prepare(config, params, grid)
+    points = prepare(config, params, grid) if points is None else points
     out = Path(config.out) if config.out else results.default_run_dir(protocol, config.model)
     identity = {"protocol": protocol, "config": describe(dataclasses.replace(config, out="")),
                 "model_params": describe(params), "sweep": sweep.describe_grid(grid)}
     store = sweep.FolderStore(out, identity)
     t0 = time.perf_counter()
-    stats = run(points, store, workers, progress=not quiet)
+    stats = run(points, store, workers, progress=not quiet, extra_score=extra_score)
     trials = store.trials()
     swept = sweep.swept_names(grid)
     res = {"trials": trials, "summary": summarise(trials, swept), "out": out, "points": points, "store": store,

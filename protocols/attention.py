@@ -1,0 +1,304 @@
+"""Attention protocol: the spiking memory against softmax attention, on accuracy, latency and energy.
+
+Each trial presents one query (a corrupted key, or a row of the user's
+``queries`` file) to the modern spiking network, clamped for ``t_cue``. The
+memory neurons fire at R softmax(beta K q), so their spikes are samples of
+the attention weights (Nessler et al. 2013; Ramsauer et al. 2020):
+
+* attention-weight estimate: the memory-spike histogram in
+  [settle, settle + w], for several read-out windows w (spikes before
+  ``settle`` are dropped while the key filter rises);
+* output: sign(V^T p_hat), the value read-out those spikes deliver to the
+  feature layer (hetero-associative when ``values`` differ from the keys);
+  after the query is released the feature layer runs free and iterates the
+  update (the recall columns of the trials table);
+* the answer is available at settle + w; the energy per query counts every
+  operation in [0, settle + w]: the feature layer's encoding spikes, the
+  memory spikes, every neuron update (:mod:`hopfield_brian.energy`).
+
+References on the same keys, values and queries: single-step softmax
+attention (``reference.attention``, ml-jku/hopfield-layers semantics) and the
+classical Hopfield network with Hebbian couplings of the keys.
+
+Default grid: load M in {25, 50, 100} x cue flips {0.2, 0.4} x beta in
+{0.01, 0.02, 0.05, 0.1} (N = 200), plus a coding comparison at M = 50, 40 %
+flips, beta 0.05: regular or Poisson feature coding at 200, 50 or 20 Hz and a
+memory rate of 500 or 100 Hz. ``--sweep`` replaces the grid.
+
+Writes ``attention.csv`` (one row per point, system and window: accuracy,
+output overlap, total-variation error of the weights, time to answer, energy
+per query under each table, break-even rate), ``attention.png`` (Pareto plot
+of accuracy against energy, accuracy against time to answer, weight error
+against window, feature coding) and ``queries.png`` (softmax weights beside
+the memory raster for a few queries).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import brian2 as b2
+import numpy as np
+import pandas as pd
+from brian2 import Hz, Quantity, ms
+
+from hopfield_brian import energy, readout, reference, sweep
+from hopfield_brian import patterns as pat
+from hopfield_brian.config import qty
+from hopfield_brian.errors import ConfigError
+from hopfield_brian.models import ModernModel
+from hopfield_brian.protocols import recall
+
+HELP = "spiking attention against softmax attention: accuracy, time to answer, energy per query"
+WINDOWS_MS = (5, 10, 20, 50, 100)  # read-out windows of the error / latency / energy curves
+SYSTEMS = ("spiking", "attention", "classical")
+
+
+@dataclass(frozen=True)
+class AttentionConfig(recall.RecallConfig):
+    """A recall configuration plus the attention read-out and the energy tables."""
+
+    values: str = ""  # .npy/.csv file of value patterns V (M x N); default: the keys (auto-association)
+    queries: str = ""  # .npy/.csv file of queries (Q x N, entries in [-1, 1]); default: corrupted keys
+    settle: Quantity = qty(40 * ms)  # memory spikes before this are not read (the key filter rises)
+    attention_window: Quantity = qty(50 * ms)  # default read-out window of the attention weights
+    energy_tables: str = "mac_ac,horowitz45,loihi"  # energy tables, comma-separated (see energy.py)
+    energy_file: str = ""  # JSON file of extra energy tables (pJ per operation)
+
+
+CONFIG = AttentionConfig
+
+
+def defaults(model: str) -> dict:
+    return {"t_cue": "140ms", "t_free": "60ms", "trials": "10"}
+
+
+def full_grid(config, grid):
+    """The user's --sweep, or the default grid (load x noise x beta, then the coding comparison)."""
+    if grid:
+        return grid
+    points = [{"n_patterns": m, "cue_noise": f, "beta": beta}
+              for m in (25, 50, 100) for f in (0.2, 0.4) for beta in (0.01, 0.02, 0.05, 0.1)]
+    points += [{"n_patterns": 50, "cue_noise": 0.4, "beta": 0.05, "feature_coding": coding, "rate_feature": rf,
+                "rate_memory": rm}
+               for coding in ("regular", "poisson") for rf in (200 * Hz, 50 * Hz, 20 * Hz) for rm in (500 * Hz, 100 * Hz)]
+    return points
+
+
+def windows(config) -> list[float]:
+    """Read-out windows (ms) that fit in the query presentation, the default one included."""
+    room = float((config.t_cue - config.settle) / ms)
+    return sorted({w for w in WINDOWS_MS if w <= room + 1e-9} | {round(float(config.attention_window / ms), 6)})
+
+
+def _load_matrix(path: str, name: str) -> np.ndarray:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{name} file not found: {path}")
+    try:
+        arr = np.load(p, allow_pickle=False) if p.suffix == ".npy" else np.loadtxt(p, delimiter=",", ndmin=2)
+    except Exception as exc:  # unreadable numbers, corrupt file
+        raise ConfigError(f"cannot read {name} from {path}: {exc}") from None
+    arr = np.asarray(arr, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ConfigError(f"{name} in {path} must be a 2-D array, got shape {arr.shape}")
+    return arr
+
+
+def validate(config: AttentionConfig, params) -> list[energy.EnergyTable]:
+    """Check the attention-specific settings; return the energy tables."""
+    if config.model != "modern":
+        raise ConfigError("the attention protocol runs the modern (attention-like) model: use --model modern")
+    if config.settle < 0 * ms or not config.attention_window > 0 * ms:
+        raise ConfigError(f"settle must be >= 0 ms and attention_window > 0 ms, got {config.settle}, "
+                          f"{config.attention_window}")
+    if config.settle + config.attention_window > config.t_cue:
+        raise ConfigError(f"settle + attention_window ({config.settle + config.attention_window}) must not exceed "
+                          f"t_cue ({config.t_cue}), the time the query is presented")
+    return energy.select(config.energy_tables, config.energy_file)
+
+
+def load_values(config: AttentionConfig) -> np.ndarray | None:
+    """Value patterns (M x N, +-1) from the user's file, checked against the keys; None: auto-association."""
+    if not config.values:
+        return None
+    values, kind = pat.load(config.values)
+    if values.shape[0] != config.n_patterns:
+        raise ConfigError(f"keys and values differ in count: {config.n_patterns} keys, {values.shape[0]} values "
+                          f"in {config.values}")
+    if values.shape[1] != config.n_features:
+        raise ConfigError(f"values in {config.values} have length {values.shape[1]}, the keys {config.n_features}")
+    return pat.to_bipolar(values, kind)
+
+
+def load_queries(config: AttentionConfig) -> np.ndarray | None:
+    """Queries (Q x N, entries in [-1, 1]) from the user's file; None: corrupted keys."""
+    if not config.queries:
+        return None
+    q = _load_matrix(config.queries, "queries")
+    if q.shape[1] != config.n_features:
+        raise ConfigError(f"queries in {config.queries} have length {q.shape[1]}, the keys {config.n_features}")
+    if not np.all(np.isfinite(q)) or np.abs(q).max() > 1:
+        raise ConfigError(f"queries in {config.queries} must hold finite values in [-1, 1]")
+    return q
+
+
+def prepare(config: AttentionConfig, params, grid) -> tuple[list[recall.Point], list[energy.EnergyTable]]:
+    """Grid points with hetero-associative models and user queries where given, and the energy tables."""
+    points = recall.prepare(config, params, grid)
+    tables = None
+    for pt in points:
+        tables = validate(pt.config, pt.params)
+        values = load_values(pt.config)
+        if values is not None:
+            pt.model = ModernModel(pt.params, pt.stored, values, noisy=pt.model.noisy)
+        pt.queries = load_queries(pt.config)
+    return points, tables
+
+
+def _tv(counts: np.ndarray, p: np.ndarray) -> float:
+    total = counts.sum()
+    return float(0.5 * np.abs(counts / total - p).sum()) if total else 1.0
+
+
+def _overlap(state: np.ndarray, pattern: np.ndarray) -> float:
+    return float(np.mean(state * pattern))
+
+
+def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanout: dict) -> dict:
+    """Attention columns of one trial: weight error, output overlap and operations per window,
+    and the references' outcome on the same query."""
+    c, model = point.config, point.model
+    keys, values, beta = model.keys, model.values, model.params.beta
+    p_ref, out_ref = reference.attention(cue, keys, values, beta)
+    p_ref, out_ref = p_ref[0], out_ref[0]
+    wanted = values[target]
+    row = {"attention_output_overlap": _overlap(np.sign(out_ref), wanted)}
+    row["attention_success"] = bool(row["attention_output_overlap"] >= readout.SUCCESS_OVERLAP)
+    counts = {}
+    classical = reference.hebbian_couplings(keys, "bipolar")
+    final = reference.classical_recall(*classical, (cue > 0).astype(float), np.random.default_rng(target),
+                                       counts=counts)
+    row["classical_output_overlap"] = _overlap(2 * final - 1, keys[target])
+    row["classical_success"] = bool(row["classical_output_overlap"] >= readout.SUCCESS_OVERLAP)
+    row["classical_sweeps"] = int(counts["sweeps"])
+    i, t = spikes["memory"]
+    settle, dt = float(c.settle), float(c.dt)
+    n_neurons = 2 * model.n_features + model.n_patterns + 1
+    for w in windows(c):
+        stop = settle + w * 1e-3
+        sel = (t >= settle) & (t < stop)
+        hist = np.bincount(i[sel], minlength=model.n_patterns).astype(float)
+        out = np.sign(hist @ values)
+        row[f"tv_{w:g}ms"] = _tv(hist, p_ref)
+        row[f"output_overlap_{w:g}ms"] = _overlap(out, wanted)
+        ops = energy.spiking_ops(spikes, fanout, n_neurons, int(round(stop / dt)), stop=stop)
+        row[f"spikes_{w:g}ms"] = ops["spike"]
+        row[f"synaptic_events_{w:g}ms"] = ops["synaptic_event"]
+        row[f"neuron_updates_{w:g}ms"] = ops["neuron_update"]
+    return row
+
+
+def attention_table(res: dict, tables: list[energy.EnergyTable]) -> pd.DataFrame:
+    """One row per (point, system, window): accuracy, errors, time to answer, energy per query (nJ)."""
+    trials, summary = res["trials"], res["summary"]
+    swept = sweep.parameter_columns(summary.columns, res["swept"])
+    rows = []
+    for pt in res["points"]:
+        t = trials[trials["point"] == pt.index]
+        if t.empty:
+            continue
+        base = {col: summary.loc[summary["point"] == pt.index, col].iloc[0] for col in swept}
+        m, n = pt.model.n_patterns, pt.model.n_features
+        refs = {"attention": energy.attention_ops(m, n, n),
+                "classical": energy.classical_ops(n, t["classical_sweeps"].mean())}
+        ref_pj = {}
+        for system, ops in refs.items():
+            row = {**base, "point": pt.index, "system": system, "window_ms": np.nan, "time_to_answer_ms": np.nan,
+                   "accuracy": t[f"{system}_success"].mean(), "output_overlap": t[f"{system}_output_overlap"].mean(),
+                   "tv": np.nan}
+            for table in tables:
+                ref_pj[system, table.name] = energy.energy_pj(ops, table)
+                row[f"energy_{table.name}_nJ"] = ref_pj[system, table.name] / 1e3
+            rows.append(row)
+        duration = {w: float(pt.config.settle / b2.second) + w * 1e-3 for w in windows(pt.config)}
+        for w in windows(pt.config):
+            ops = {"synaptic_event": t[f"synaptic_events_{w:g}ms"].mean(), "spike": t[f"spikes_{w:g}ms"].mean(),
+                   "neuron_update": t[f"neuron_updates_{w:g}ms"].mean(),
+                   "memory_read": t[f"synaptic_events_{w:g}ms"].mean()}
+            row = {**base, "point": pt.index, "system": "spiking", "window_ms": w,
+                   "time_to_answer_ms": duration[w] * 1e3,
+                   "accuracy": (t[f"output_overlap_{w:g}ms"] >= readout.SUCCESS_OVERLAP).mean(),
+                   "output_overlap": t[f"output_overlap_{w:g}ms"].mean(), "tv": t[f"tv_{w:g}ms"].mean(),
+                   "spikes_per_query": ops["spike"],
+                   "rate_per_neuron_Hz": ops["spike"] / ((2 * n + m + 1) * duration[w])}
+            for table in tables:
+                row[f"energy_{table.name}_nJ"] = energy.energy_pj(ops, table) / 1e3
+                row[f"break_even_rate_{table.name}_Hz"] = energy.break_even_rate(
+                    ops, table, ref_pj["attention", table.name], 2 * n + m + 1, duration[w])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def default_task(table: pd.DataFrame, config: AttentionConfig, params) -> pd.DataFrame:
+    """Rows of the default task (the base configuration's load, cue noise and beta; default window)."""
+    sel = table
+    for col, value in (("n_patterns", config.n_patterns), ("cue_noise", config.cue_noise), ("beta", params.beta)):
+        if col in sel:
+            sel = sel[np.isclose(sel[col].astype(float), value)]
+    w = float(config.attention_window / ms)
+    return sel[(sel["system"] != "spiking") | np.isclose(sel["window_ms"].astype(float), w)]
+
+
+def report(table: pd.DataFrame, config: AttentionConfig, params, tables) -> str:
+    task = default_task(table, config, params)
+    if task.empty:
+        return "the default task (base load, cue noise and beta) is not in this grid"
+    lines = [f"default task: N = {config.n_features}, M = {config.n_patterns}, {config.cue_noise:.0%} cue flips, "
+             f"beta {params.beta:g}, window {config.attention_window / ms:g} ms after {config.settle / ms:g} ms:"]
+    for _, r in task.drop_duplicates("system").iterrows():
+        energies = ", ".join(f"{tb.name} {r[f'energy_{tb.name}_nJ']:.3g} nJ" for tb in tables)
+        extra = (f", weight error (TV) {r['tv']:.3f}, answer at {r['time_to_answer_ms']:.0f} ms, "
+                 f"{r['spikes_per_query']:.0f} spikes ({r['rate_per_neuron_Hz']:.1f} Hz per neuron)"
+                 if r["system"] == "spiking" else "")
+        lines.append(f"  {r['system']:<9} accuracy {r['accuracy']:.0%}{extra}; energy per query: {energies}")
+        if r["system"] == "spiking":
+            lines.append("  spiking is cheaper than attention below a mean rate per neuron of: " + ", ".join(
+                f"{tb.name} {r[f'break_even_rate_{tb.name}_Hz']:.3g} Hz" for tb in tables))
+    lines.append(f"counted: synaptic events, spikes, neuron updates, weight reads (spiking); MACs, exponentials, "
+                 f"additions, weight reads (references). Left out: {energy.LEFT_OUT}.")
+    return "\n".join(lines)
+
+
+def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
+    from hopfield_brian import paradigm, plotting
+
+    params = paradigm.model_params(config.model) if params is None else params
+    points, tables = prepare(config, params, grid)
+
+    def extra(res, stage):
+        table = attention_table(res, tables)
+        res["attention"] = table
+        table.to_csv(stage / "attention.csv", index=False)
+        plotting.attention_figure(table, [tb.name for tb in tables], res["swept"], stage / "attention.png")
+        first = res["points"][0]
+        plotting.queries_figure(first, res["store"].spike_table(), res["trials"], stage / "queries.png")
+
+    res = recall.execute("attention", config, params, grid, workers, quiet, extra, score, points)
+    if not quiet:
+        print(recall.report(res).splitlines()[0])
+        print(report(res["attention"], config, params, tables))
+        print(f"results in {res['out']}")
+    return res
+
+
+if __name__ == "__main__":
+    import sys
+
+    from hopfield_brian.cli import main as cli_main
+
+    sys.exit(cli_main(["run", "attention", *sys.argv[1:]]))
