@@ -24,6 +24,10 @@ PLoS Comput Biol 9:e1003037; Buesing et al. 2011).
 * Value synapses (memory -> feature) carry V_mu,i; their filtered sum y_i is an
   estimate of (V^T softmax(beta K xi))_i, which drives the feature layer once
   the cue is released.
+* Kick (stability tests): in [t_kick, t_kick + kick_duration) the first
+  ``kick_fraction`` of the features are clamped to minus their cue (a state
+  started on a stored pattern has that fraction flipped); the rest run free.
+  All three are run-time constants, zero (no kick) unless a trial sets them.
 """
 
 from dataclasses import dataclass
@@ -46,7 +50,12 @@ deletion : 1 (shared, constant)          # probability that a spike is deleted
 background_rate : Hz (shared, constant)  # rate of background Poisson spikes
 dy/dt = -y / tau_value{noise_y} : 1      # value read-out V^T p, filtered from memory spikes
 clamped = int(t < t_cue) : 1             # 1 while the cue is presented
-s = clamped * cue + (1 - clamped) * clip(feedback_gain * y, -1, 1) : 1  # coded state xi_i
+t_kick : second (shared, constant)       # start of the kick (a second clamp window)
+kick_duration : second (shared, constant)  # length of the kick (0: no kick)
+kick_fraction : 1 (shared, constant)     # share of features (the first ones) flipped by the kick
+kicked = int(t >= t_kick and t < t_kick + kick_duration and i % n_features < kick_fraction * n_features) : 1  # 1 while this feature is kicked
+free = clip(feedback_gain * y, -1, 1) : 1  # free-running state: the value feedback
+s = clamped * cue + (1 - clamped) * (kicked * (-cue) + (1 - kicked) * free) : 1  # coded state xi_i
 rate = rate_feature * clip(polarity * s, 0, 1) : Hz  # half-wave rectified rate of this ON/OFF neuron
 """
 

@@ -19,6 +19,17 @@ With eta = 1, no forgetting and clean traces, every pattern adds exactly its
 Hebbian term: w converges on :func:`hopfield_brian.reference.hebbian_couplings`.
 ``forget_rate`` > 0 makes old memories decay as new ones are written
 (stability versus plasticity).
+
+Modern network (Krotov & Hopfield 2021 bipartite form): pattern k is presented
+to the ON/OFF feature pairs (the ON neuron of a +1 entry, the OFF neuron of a
+-1 entry fire at ``rate_max``) while memory neuron k is recruited for it
+(driven to fire during presentation k: one memory unit allocated per pattern,
+as hidden units are in dense associative memories). Key synapses (feature ->
+memory) learn the feature's signed activity gated by the memory's activity,
+value synapses (memory -> feature) the memory's activity times the feature's
+signed activity, so that with eta = 1 they converge on K_k,i * polarity_i and
+V_k,i. A memory's synapses change only while it is active: storing new
+patterns does not overwrite old ones, only ``forget_rate`` makes them fade.
 """
 
 from dataclasses import dataclass
@@ -36,15 +47,34 @@ dactivity/dt = -activity / tau_trace : 1  # activity estimate n_i from the neuro
 THRESHOLD = "phase >= 1"
 RESET = "phase -= 1; activity += 1.0 / (rate_max * tau_trace)"
 
-SYNAPSE_EQS = """
+LEARNING_EQS = """
 eta : 1 (shared, constant)               # learning rate (1: one Hebbian term per presentation)
 forget_rate : Hz (shared, constant)      # passive decay of the weights
 w_max : 1 (shared, constant)             # soft bound on |w| (0: unbounded)
 gate = int((t / t_present - floor(t / t_present)) > 1 - gate_fraction) : 1  # learning window
-hebb = gate * eta / (gate_fraction * t_present) * hebb_scale * (activity_pre - coding_level) * (activity_post - coding_level) : Hz  # covariance term
+{hebb}
 bound = int(w_max > 0) * sign(hebb) * w / (w_max + int(w_max <= 0)) : 1  # soft bound: growth slows near +-w_max
-dw/dt = hebb * (1 - bound) - forget_rate * w : 1 (clock-driven)  # bounded covariance rule with decay
+dw/dt = hebb * (1 - bound) - forget_rate * w : 1 (clock-driven)  # bounded Hebbian rule with decay
 """
+RATE = "gate * eta / (gate_fraction * t_present)"  # one full term per presentation with eta = 1
+SYNAPSE_EQS = LEARNING_EQS.format(hebb=f"hebb = {RATE} * hebb_scale * (activity_pre - coding_level) * (activity_post - coding_level) : Hz  # covariance term")
+
+# Modern network: ON/OFF feature neurons driven by the pattern, memory k recruited in presentation k.
+FEATURE_EQS = """
+drive = patterns(t, i) : 1               # 1 for the ON neuron of a +1 entry and the OFF neuron of a -1 entry
+polarity : 1 (constant)                  # +1 for the ON, -1 for the OFF neuron of a feature
+rate_max : Hz (shared, constant)         # rate of a driven neuron
+dphase/dt = rate_max * drive : 1         # the presented pattern drives the neuron to fire regularly
+dactivity/dt = -activity / tau_trace : 1  # activity estimate from the neuron's own spikes
+"""
+MEMORY_EQS = """
+drive = int(abs(floor(t / t_present) - i) < 0.5) : 1  # memory i is recruited during presentation i
+rate_max : Hz (shared, constant)         # rate of a recruited memory neuron
+dphase/dt = rate_max * drive : 1         # the recruited memory fires regularly
+dactivity/dt = -activity / tau_trace : 1  # activity estimate from the neuron's own spikes
+"""
+KEY_EQS = LEARNING_EQS.format(hebb=f"hebb = {RATE} * (2 * activity_pre - 1) * activity_post : Hz  # feature's signed activity, gated by the memory's")
+VALUE_EQS = LEARNING_EQS.format(hebb=f"hebb = {RATE} * activity_pre * polarity_post * (2 * activity_post - 1) : Hz  # memory's activity times the feature's signed state")
 
 
 @dataclass(frozen=True)

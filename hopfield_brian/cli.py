@@ -12,7 +12,7 @@ import sys
 
 from .errors import ConfigError
 
-PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention")
+PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention", "spatiotemporal", "sequence", "regimes")
 
 
 def _protocol(name: str):

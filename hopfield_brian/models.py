@@ -165,6 +165,9 @@ class ModernModel:
         _shared_constant(built, "rate_feature", feature, b2.Hz)
         _shared_constant(built, "feedback_gain", feature)
         _shared_constant(built, "t_cue", feature, b2.second)
+        _shared_constant(built, "t_kick", feature, b2.second)
+        _shared_constant(built, "kick_duration", feature, b2.second)
+        _shared_constant(built, "kick_fraction", feature)
         _noise_constants(built, (feature, memory), self.noisy)
         if p.feature_coding == "regular":
             built.trial_init.append((feature, "phase", "rand()"))

@@ -59,18 +59,22 @@ def store(model: str, params, stored: np.ndarray, kind: str, noisy: bool = False
           seed: int = 0, storage_params=None):
     """The network model holding ``stored`` patterns.
 
-    ``storage``: 'analytic' couplings, or 'hebbian': the classical network's
-    couplings learned from spikes by the covariance rule
-    (:mod:`hopfield_brian.storage`). Returns the model and the patterns in the
+    ``storage``: 'analytic' couplings, or 'hebbian': learned from spikes
+    (:mod:`hopfield_brian.storage`): the classical network's couplings by the
+    covariance rule, the modern network's keys and values by recruiting one
+    memory neuron per pattern. Returns the model and the patterns in the
     coding it works in: the modern network codes every pattern in {-1, +1}.
     ``noisy`` adds input-noise terms.
     """
     if storage not in STORAGES:
         raise ConfigError(f"unknown storage {storage!r}; choose from {', '.join(STORAGES)}")
     if model == "modern":
-        if storage != "analytic":
-            raise ConfigError("storage by plasticity is implemented for the classical model only (issue #4)")
         bipolar = pat.to_bipolar(stored, kind)
+        if storage == "hebbian":
+            from .storage import learn_modern
+
+            keys, values = learn_modern(bipolar, seed, storage_params)
+            return ModernModel(params, keys, values, noisy=noisy), bipolar, "bipolar"
         return ModernModel(params, bipolar, noisy=noisy), bipolar, "bipolar"
     learned = None
     if storage == "hebbian":

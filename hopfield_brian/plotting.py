@@ -161,31 +161,46 @@ def robustness_figure(table: pd.DataFrame, config, path) -> None:
 
 
 def forgetting_figure(table: pd.DataFrame, config, path) -> None:
-    """Success on a stored pattern against its age, one line per learning rate."""
+    """Success on a stored pattern against its age, one line per value of the curve parameter."""
     sns.set_theme(style="ticks", context="paper")
+    hue = next(c for c in table.columns if c != "age")  # the curve parameter leads the table
     fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
-    sns.lineplot(data=table, x="age", y="success_rate", hue="learning_rate", marker="o", palette="viridis", ax=ax)
-    for rate, g in table.groupby("learning_rate"):
+    sns.lineplot(data=table, x="age", y="success_rate", hue=hue, marker="o", palette="viridis", ax=ax)
+    for _, g in table.groupby(hue):
         ax.fill_between(g["age"], g["success_ci_low"], g["success_ci_high"], alpha=0.1)
     ax.axhline(0.9, color="k", lw=0.6, ls=":")
     ax.set_xlabel("age (patterns stored after the cued one)")
     ax.set_ylabel("success rate")
-    ax.set_title(f"forgetting by a bounded Hebbian rule: N={config.n_features}, M={config.n_patterns}, "
-                 f"bound {config.weight_bound:g} x 2/N", fontsize=9)
-    ax.legend(title="learning rate", fontsize=7)
+    rule = (f"bounded Hebbian rule (bound {config.weight_bound:g} x 2/N)" if config.model == "classical"
+            else "recruited memory neurons")
+    ax.set_title(f"{config.model}: forgetting after storage by a {rule}, N={config.n_features}, "
+                 f"M={config.n_patterns}", fontsize=9)
+    ax.legend(title=hue.replace("_", " "), fontsize=7)
     fig.savefig(path, dpi=130)
     plt.close(fig)
 
 
-def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[str], path) -> None:
+def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[str], path,
+                     window: float = 50.0) -> None:
     """Accuracy against energy per query (Pareto) and against time to answer, weight error against the
-    read-out window, and spikes against accuracy for the feature codings."""
+    read-out window, and accuracy against spikes for the feature codings."""
+    from matplotlib.ticker import NullFormatter
+
     sns.set_theme(style="ticks", context="paper")
     name = "horowitz45" if "horowitz45" in table_names else table_names[0]
     e = f"energy_{name}_nJ"
     spiking = table[table["system"] == "spiking"].copy()
     refs = table[table["system"] != "spiking"]
-    hue = next((c for c in ("beta", "n_patterns", "cue_noise") if c in spiking and spiking[c].nunique() > 1), None)
+    coded = {"feature_coding": "regular", "rate_feature_Hz": 200.0, "rate_memory_Hz": 500.0}
+    plain = spiking
+    for col, value in coded.items():  # the points at the model's default coding
+        if col in plain and plain[col].nunique() > 1:
+            plain = plain[plain[col] == value]
+    hue = next((c for c in ("beta", "n_patterns", "cue_noise") if c in plain and plain[c].nunique() > 1), None)
+    style = "n_patterns" if hue != "n_patterns" and "n_patterns" in plain and plain["n_patterns"].nunique() > 1 \
+        else None
+    if hue != "cue_noise" and "cue_noise" in plain:  # the curves at the weakest cue noise
+        plain = plain[np.isclose(plain["cue_noise"], plain["cue_noise"].min())]
     fig, axes = plt.subplots(2, 2, figsize=(11, 8), layout="constrained")
     ax = axes[0, 0]
     sns.scatterplot(data=spiking, x=e, y="accuracy", hue="window_ms", palette="viridis", s=18, ax=ax,
@@ -198,29 +213,44 @@ def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[st
     front = front[front["accuracy"] >= front["accuracy"].cummax()]
     ax.step(front[e], front["accuracy"], where="post", color="tab:blue", lw=0.8, label="spiking Pareto front")
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(f"energy per query, nJ ({name})")
     ax.set_ylabel("accuracy (output overlap >= 0.9)")
+    ax.set_title("every grid point and read-out window", fontsize=9)
     ax.legend(fontsize=6, title="window (ms)", title_fontsize=6)
     ax = axes[0, 1]
-    sns.lineplot(data=spiking, x="time_to_answer_ms", y="accuracy", hue=hue, palette="viridis", marker="o", ax=ax)
+    sns.lineplot(data=plain, x="time_to_answer_ms", y="accuracy", hue=hue, style=style, palette="viridis",
+                 marker="o", errorbar=None, ax=ax)
     ax.set_xlabel("time to answer (ms after query onset)")
     ax.set_ylabel("accuracy")
+    if "cue_noise" in plain and hue != "cue_noise":
+        ax.set_title(f"cue noise {plain['cue_noise'].min():g}", fontsize=9)
     ax = axes[1, 0]
-    sns.lineplot(data=spiking, x="window_ms", y="tv", hue=hue, palette="viridis", marker="o", ax=ax)
-    ax.axhline(0.1, color="k", lw=0.6, ls=":", label="0.1")
+    sns.lineplot(data=plain, x="window_ms", y="tv", hue=hue, style=style, palette="viridis", marker="o",
+                 errorbar=None, ax=ax)
+    ax.axhline(0.1, color="k", lw=0.6, ls=":")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("read-out window (ms)")
     ax.set_ylabel("total variation |p_hat - softmax(beta K q)|")
     ax = axes[1, 1]
-    if "feature_coding" in spiking and "rate_feature_Hz" in spiking:
-        w = spiking["window_ms"].max()
-        sns.scatterplot(data=spiking[spiking["window_ms"] == w], x="spikes_per_query", y="accuracy",
-                        hue="rate_feature_Hz", style="feature_coding",
-                        size="rate_memory_Hz" if "rate_memory_Hz" in spiking else None, palette="magma", ax=ax)
+    codings = [c for c in coded if c in spiking and spiking[c].nunique() > 1]
+    if codings:
+        at = spiking[np.isclose(spiking["window_ms"], window)]
+        varied = at[at[codings].ne(pd.Series(coded)[codings]).any(axis=1)]
+        keys = [c for c in ("n_patterns", "cue_noise", "beta") if c in at]  # where the codings were compared
+        at = at.merge(varied[keys].drop_duplicates(), on=keys) if keys else at
+        sns.scatterplot(data=at, x=e.replace(name, "mac_ac") if "mac_ac" in table_names else e, y="accuracy",
+                        hue="rate_feature_Hz" if "rate_feature_Hz" in at else None,
+                        style="feature_coding" if "feature_coding" in at else None,
+                        size="rate_memory_Hz" if "rate_memory_Hz" in at else None, palette="magma", ax=ax)
+        r = refs[refs["system"] == "attention"]
+        ax.axvline(r[e.replace(name, "mac_ac") if "mac_ac" in table_names else e].min(), color="tab:red", lw=0.8,
+                   ls="--", label="attention (numpy)")
         ax.set_xscale("log")
-        ax.set_title(f"feature coding and rates, window {w:g} ms", fontsize=9)
-        ax.set_xlabel("spikes per query")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_title(f"feature coding and rates, window {window:g} ms", fontsize=9)
+        ax.set_xlabel("energy per query, nJ (mac_ac)" if "mac_ac" in table_names else f"energy per query, nJ ({name})")
         ax.set_ylabel("accuracy")
         ax.legend(fontsize=6)
     else:
@@ -263,4 +293,222 @@ def queries_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path, n_qu
     axes[0, 1].legend(fontsize=6, loc="lower right")
     axes[-1, 0].set_xlabel("time (ms)")
     fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+REGIME_COLOURS = {"quiescent": "0.85", "runaway": "tab:red", "oscillatory": "tab:purple", "itinerant": "tab:orange",
+                  "retrieval": "tab:green", "metastable": "tab:cyan", "global_average": "tab:blue",
+                  "unclassified": "0.45"}
+
+
+def _condition_labels(table: pd.DataFrame, controls: list[str]) -> pd.Series:
+    """One text label per row from the non-beta controls (e.g. 'feedback_gain=1, membrane_noise=0.3')."""
+    others = [c for c in controls if c != "beta" and c in table]
+    if not others:
+        return pd.Series(["all"] * len(table), index=table.index)
+    return table[others].apply(lambda r: ", ".join(f"{c}={r[c]:g}" if isinstance(r[c], (int, float)) else
+                                                   f"{c}={r[c]}" for c in others), axis=1)
+
+
+def regimes_phase_figure(table: pd.DataFrame, controls: list[str], path) -> None:
+    """Phase diagrams over beta (columns) and the other controls (rows): the regime label of the
+    spiking network, the numpy reference's fixed-point type, and heatmaps of key measures."""
+    from matplotlib.colors import ListedColormap
+
+    sns.set_theme(style="white", context="paper")
+    t = table.copy()
+    t["condition"] = _condition_labels(t, controls)
+    t["beta_label"] = t["beta"].map(lambda b: f"{b:.3g}") if "beta" in t else "-"
+    order = sorted(t["beta"].unique()) if "beta" in t else ["-"]
+    cols = [f"{b:.3g}" for b in order] if "beta" in t else ["-"]
+    labels = list(REGIME_COLOURS)
+    cmap = ListedColormap([REGIME_COLOURS[lab] for lab in labels])
+    panels = [("label", "spiking regime"), ("reference_label", "numpy reference fixed point"),
+              ("max_overlap", "max overlap (final part)"), ("attention_entropy", "attention entropy"),
+              ("rate_hz", "feature rate (Hz)"), ("cv", "ISI CV"), ("chi", "Golomb synchrony chi"),
+              ("n_switches", "attractor switches")]
+    n_rows = t["condition"].nunique()
+    fig, axes = plt.subplots(4, 2, figsize=(13, 1.2 * n_rows * 4 + 2.5), layout="constrained")
+    for ax, (col, title) in zip(axes.ravel(), panels):
+        if col not in t:
+            ax.axis("off")
+            continue
+        if col in ("label", "reference_label"):
+            codes = t.pivot_table(index="condition", columns="beta_label", values=col, aggfunc="first")
+            codes = codes.reindex(columns=cols)
+            num = codes.apply(lambda s: s.map(lambda v: labels.index(v) if isinstance(v, str) else np.nan))
+            text = codes.apply(lambda s: s.map(lambda v: v.replace("_", "\n") if isinstance(v, str) else ""))
+            sns.heatmap(num, ax=ax, cmap=cmap, vmin=-0.5, vmax=len(labels) - 0.5, cbar=False, annot=text,
+                        fmt="", annot_kws={"fontsize": 5}, linewidths=0.5, linecolor="white")
+        else:
+            val = t.pivot_table(index="condition", columns="beta_label", values=col, aggfunc="mean")
+            sns.heatmap(val.reindex(columns=cols), ax=ax, cmap="viridis", annot=True, fmt=".2g",
+                        annot_kws={"fontsize": 5}, cbar_kws={"shrink": 0.8})
+        ax.set_title(title, loc="left", fontsize=9)
+        ax.set_xlabel("beta")
+        ax.set_ylabel("")
+        ax.tick_params(axis="x", labelrotation=90)
+    fig.suptitle("dynamical regimes of the spiking modern Hopfield network")
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def regimes_examples_figure(res: dict, path) -> None:
+    """For each regime found, one trial: feature and memory rasters above the overlap trace m_mu(t)."""
+    from . import readout
+
+    sns.set_theme(style="ticks", context="paper")
+    trials = res["trials"]
+    trials = trials[trials["label"].notna()] if "label" in trials else trials.iloc[:0]
+    found = [lab for lab in REGIME_COLOURS if lab in set(trials["label"])]
+    if not found:
+        return
+    points = {pt.index: pt for pt in res["points"]}
+    fig, axes = plt.subplots(3, len(found), figsize=(3.4 * len(found), 7), layout="constrained", squeeze=False,
+                             gridspec_kw={"height_ratios": [2, 1, 1.4]})
+    for k, lab in enumerate(found):
+        rows = trials[trials["label"] == lab]
+        row = rows.iloc[len(rows) // 2]
+        pt = points[int(row["point"])]
+        c = pt.config
+        spikes = res["store"].spike_table(trial=int(row["trial"]))
+        raw = {pop: (g["neuron"].to_numpy(dtype=np.int64), g["t_ms"].to_numpy(dtype=float) / 1e3)
+               for pop, g in spikes.groupby("population", observed=False)}
+        sizes = pt.model.neuron_counts()
+        t_end = float(c.t_cue + c.t_free)
+        t_bins, m = readout.overlap_trajectory(pt.model, pt.stored, pt.kind, raw, sizes, t_end, float(c.bin_width),
+                                               float(c.trace_window))
+        for ax, pop in zip(axes[:2, k], ("feature", "memory")):
+            i, t = raw.get(pop, (np.array([]), np.array([])))
+            ax.scatter(t * 1e3, i, s=0.5, marker="|", c=REGIME_COLOURS[lab] if lab != "quiescent" else "k",
+                       rasterized=True)
+            ax.axvline(float(c.t_cue) * 1e3, color="k", ls="--", lw=0.6)
+            ax.set_ylabel(f"{pop} neuron")
+            ax.set_xlim(0, t_end * 1e3)
+            ax.set_ylim(-0.5, sizes[pop] - 0.5)
+        target = int(row["target"])
+        for mu in range(m.shape[1]):
+            axes[2, k].plot(t_bins * 1e3, m[:, mu], lw=1.2 if mu == target else 0.5,
+                            color="tab:red" if mu == target else "0.6")
+        axes[2, k].axvline(float(c.t_cue) * 1e3, color="k", ls="--", lw=0.6)
+        axes[2, k].set_ylim(-1.05, 1.05)
+        axes[2, k].set_xlabel("time (ms)")
+        axes[2, k].set_ylabel("overlap m_mu (target red)")
+        swept = ", ".join(f"{n}={v:g}" if isinstance(v, (int, float)) else f"{n}={v}" for n, v in pt.swept.items())
+        axes[0, k].set_title(f"{lab}\n{swept}", fontsize=8)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+# --- spatio-temporal memory (delay model): rasters and curves ---
+
+def spatiotemporal_raster(model, spikes: pd.DataFrame, trial, path) -> None:
+    """Trial raster of the delay memory: the stored target pattern (open circles, drawn in the cue
+    cycle and again in the replay cycle), the cue and replayed feature spikes, and the memory spikes."""
+    target = int(trial["target"])
+    period_ms = model.period * 1e3
+    sns.set_theme(style="ticks", context="paper")
+    fig, (ax, axm) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, height_ratios=[3, 1], layout="constrained")
+    row = model.keys[target]
+    i = np.flatnonzero(~np.isnan(row))
+    for origin, label in ((0.0, f"stored pattern {target}"), (period_ms, None)):
+        ax.scatter(origin + row[i] * 1e3, i, s=30, facecolors="none", edgecolors="tab:blue", lw=0.8, label=label)
+    f = spikes[spikes["population"] == "feature"]
+    cue = f[f["t_ms"] < float(trial["time_to_detection_ms"]) if np.isfinite(trial["time_to_detection_ms"])
+            else f["t_ms"] < period_ms]
+    rep = f.drop(cue.index)
+    ax.scatter(cue["t_ms"], cue["neuron"], s=12, c="tab:orange", marker="|", lw=1.5, label="cue spikes")
+    ax.scatter(rep["t_ms"], rep["neuron"], s=12, c="black", marker="|", lw=1.5, label="replayed spikes")
+    ax.axvline(period_ms, color="0.5", lw=0.8, ls="--")
+    ax.set_ylabel("feature neuron")
+    ax.set_title(f"trial {int(trial['trial'])}: cue {int(trial['cue_spikes'])} of {i.size} spikes; replay "
+                 f"completeness {trial['completeness']:.2f}, median error {trial['median_error_ms']:.2f} ms",
+                 loc="left", fontsize=9)
+    ax.legend(fontsize=7, loc="upper right", ncols=2)
+    m = spikes[spikes["population"] == "memory"]
+    axm.scatter(m["t_ms"], m["neuron"], s=40, c=np.where(m["neuron"] == target, "tab:red", "black"), marker="|")
+    axm.set_ylim(-0.5, model.n_patterns - 0.5)
+    axm.set_ylabel("memory")
+    axm.set_xlabel("time (ms); dashed: start of the replay cycle")
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def spatiotemporal_curves(curves: dict, path) -> None:
+    """Capacity curves (success against M, one line per N) and the jitter curve (success and timing
+    error against the cue jitter)."""
+    sns.set_theme(style="ticks", context="paper")
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5), layout="constrained")
+    cap = curves.get("capacity", pd.DataFrame())
+    if len(cap):
+        for n, c in cap.groupby("n_features"):
+            c = c.sort_values("n_stored")
+            axes[0].errorbar(c["n_stored"], c["success_rate"],
+                             yerr=[c["success_rate"] - c["success_ci_low"], c["success_ci_high"] - c["success_rate"]],
+                             marker="o", capsize=2, label=f"N = {n}")
+        axes[0].set_xscale("log")
+        axes[0].axhline(0.9, color="k", lw=0.6, ls=":")
+        axes[0].legend(fontsize=7)
+    axes[0].set(xlabel="stored patterns M", ylabel="success rate", title="capacity")
+    jit = curves.get("jitter", pd.DataFrame())
+    if len(jit):
+        j = jit.sort_values("cue_jitter_ms")
+        axes[1].errorbar(j["cue_jitter_ms"], j["success_rate"],
+                         yerr=[j["success_rate"] - j["success_ci_low"], j["success_ci_high"] - j["success_rate"]],
+                         marker="o", capsize=2, label="success")
+        axes[1].plot(j["cue_jitter_ms"], j["completeness_mean"], marker="s", label="completeness")
+        axes[1].axhline(0.9, color="k", lw=0.6, ls=":")
+        axes[1].legend(fontsize=7)
+        axes[2].plot(j["cue_jitter_ms"], j["median_error_ms"], marker="o")
+        axes[2].axhline(2.0, color="k", lw=0.6, ls=":")
+    axes[1].set(xlabel="cue jitter (ms)", ylabel="rate", title="robustness to cue jitter")
+    axes[2].set(xlabel="cue jitter (ms)", ylabel="median timing error (ms)", title="replay timing")
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def sequence_raster(model, sequence: int, length: int, build_length: int, spikes: pd.DataFrame, path) -> None:
+    """Raster of a sequence trial: each stored element drawn at its cycle (open circles, one colour per
+    element), recalled feature spikes (black) and the memory spikes."""
+    period_ms = model.period * 1e3
+    sns.set_theme(style="ticks", context="paper")
+    fig, (ax, axm) = plt.subplots(2, 1, figsize=(10, 6), sharex=True, height_ratios=[3, 1], layout="constrained")
+    colours = sns.color_palette("husl", length)
+    for k in range(length):
+        row = model.keys[sequence * build_length + k]
+        i = np.flatnonzero(~np.isnan(row))
+        ax.scatter(k * period_ms + row[i] * 1e3, i, s=30, facecolors="none", edgecolors=colours[k], lw=0.8,
+                   label=f"element {k}")
+        ax.axvline(k * period_ms, color="0.7", lw=0.6, ls="--")
+    f = spikes[spikes["population"] == "feature"]
+    ax.scatter(f["t_ms"], f["neuron"], s=10, c="black", marker="|", lw=1.2, label="feature spikes")
+    ax.set_ylabel("feature neuron")
+    ax.set_title(f"sequence {sequence}: cue = element 0 (cycle 0), then replay in order", loc="left", fontsize=9)
+    ax.legend(fontsize=6, loc="upper right", ncols=min(length + 1, 6))
+    m = spikes[spikes["population"] == "memory"]
+    axm.scatter(m["t_ms"], m["neuron"], s=40, c="tab:red", marker="|")
+    axm.set_ylabel("memory")
+    axm.set_xlabel("time (ms)")
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def sequence_curves(summary: pd.DataFrame, swept: list[str], path) -> None:
+    """Order accuracy against each swept parameter (number of sequences, length...)."""
+    sns.set_theme(style="ticks", context="paper")
+    names = [s for s in ("n_sequences", "sequence_length") if s in summary] or ["point"]
+    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), layout="constrained", squeeze=False)
+    for ax, name in zip(axes[0], names):
+        s = summary.sort_values(name)
+        if len(names) > 1:  # each curve varies one parameter: keep the rows at the other's most common value
+            other = [n for n in names if n != name][0]
+            s = s[s[other] == s[other].mode().iloc[0]]
+        ax.errorbar(s[name], s["order_accuracy"], yerr=[s["order_accuracy"] - s["success_ci_low"],
+                                                         s["success_ci_high"] - s["order_accuracy"]],
+                    marker="o", capsize=2)
+        ax.axhline(0.9, color="k", lw=0.6, ls=":")
+        ax.set(xlabel=name.replace("_", " "), ylabel="recalled in order (fraction of trials)", ylim=(-0.05, 1.05))
+        if name == "n_sequences":
+            ax.set_xscale("log")
+    fig.savefig(path, dpi=150)
     plt.close(fig)

@@ -1,4 +1,4 @@
-"""Storage by plasticity: learn the classical network's couplings from spikes.
+"""Storage by plasticity: learn the couplings of either network from spikes.
 
 The patterns are presented one after the other (the neurons driven by them,
 see :mod:`hopfield_brian.equations.plasticity`); the recurrent synapses learn
@@ -19,8 +19,31 @@ from . import simulator
 from .simulator import _activate
 
 
-class HebbianStorage:
-    """A compiled storage network for M patterns of N neurons."""
+class _StorageNetwork:
+    """A compiled storage network: build once, then learn any patterns of its shape by run_args."""
+
+    def _compile(self, net: b2.Network, duration, namespace: dict, seed: int) -> None:
+        b2.seed(seed)
+        net.run(duration, namespace=namespace)
+        self.directory = tempfile.mkdtemp(prefix="hb-storage-")
+        b2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
+
+    def _run(self, stimulus: np.ndarray, params: peq.StorageParams) -> None:
+        run_args = {self.stimulus: stimulus}
+        for syn in self.learning:
+            run_args.update({syn.eta: params.eta, syn.forget_rate: params.forget_rate, syn.w_max: params.w_max})
+        b2.device.run(directory=self.directory, with_output=False, run_args=run_args)
+
+    @staticmethod
+    def _learning_synapses(source, target, eqs: str, name: str, params: peq.StorageParams, pre, post):
+        syn = b2.Synapses(source, target, eqs, method="euler", name=name)
+        syn.connect(i=pre, j=post)
+        syn.eta, syn.forget_rate, syn.w_max = params.eta, params.forget_rate, params.w_max
+        return syn
+
+
+class HebbianStorage(_StorageNetwork):
+    """A compiled storage network for M patterns of N neurons (classical network)."""
 
     def __init__(self, n_patterns: int, n_features: int, coding_level: float, params: peq.StorageParams,
                  seed: int = 0):
@@ -30,35 +53,66 @@ class HebbianStorage:
         self.stimulus = b2.TimedArray(np.zeros(self.shape), dt=p.t_present, name="patterns")
         neurons = b2.NeuronGroup(n_features, peq.NEURON_EQS, threshold=peq.THRESHOLD, reset=peq.RESET,
                                  method="euler", name="storage_neurons")
-        synapses = b2.Synapses(neurons, neurons, peq.SYNAPSE_EQS, method="euler", name="storage_synapses")
-        pre, post = np.nonzero(~np.eye(n_features, dtype=bool))
-        synapses.connect(i=pre, j=post)
         neurons.rate_max = p.rate_max
         neurons.phase = "rand()"
-        synapses.eta = p.eta
-        synapses.forget_rate = p.forget_rate
-        synapses.w_max = p.w_max
-        self.synapses, self.pre, self.post = synapses, pre, post
-        net = b2.Network(neurons, synapses, name="hebbian_storage")
-        b2.seed(seed)
-        net.run(n_patterns * p.t_present, namespace={
+        pre, post = np.nonzero(~np.eye(n_features, dtype=bool))
+        synapses = self._learning_synapses(neurons, neurons, peq.SYNAPSE_EQS, "storage_synapses", p, pre, post)
+        self.learning, self.pre, self.post = (synapses,), pre, post
+        self._compile(b2.Network(neurons, synapses, name="hebbian_storage"), n_patterns * p.t_present, {
             "patterns": self.stimulus, "tau_trace": p.tau_trace, "t_present": p.t_present,
             "gate_fraction": p.gate_fraction, "coding_level": coding_level,
-            "hebb_scale": 2.0 / (n_features * coding_level * (1.0 - coding_level))})
-        self.directory = tempfile.mkdtemp(prefix="hb-storage-")
-        b2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
+            "hebb_scale": 2.0 / (n_features * coding_level * (1.0 - coding_level))}, seed)
 
     def learn(self, active: np.ndarray, params: peq.StorageParams) -> np.ndarray:
         """Learned couplings J (N x N, J[i, j] from j to i, zero diagonal) for 0/1 patterns ``active``,
         presented in order (pattern k is M - 1 - k presentations old at the end)."""
         if active.shape != self.shape:
             raise ValueError(f"patterns of shape {active.shape}, the storage network takes {self.shape}")
-        run_args = {self.stimulus: active.astype(float), self.synapses.eta: params.eta,
-                    self.synapses.forget_rate: params.forget_rate, self.synapses.w_max: params.w_max}
-        b2.device.run(directory=self.directory, with_output=False, run_args=run_args)
+        self._run(active.astype(float), params)
         couplings = np.zeros((self.shape[1], self.shape[1]))
-        couplings[self.post, self.pre] = self.synapses.w[:]
+        couplings[self.post, self.pre] = self.learning[0].w[:]
         return couplings
+
+
+class ModernStorage(_StorageNetwork):
+    """A compiled storage network for the modern model: M memory neurons recruited one per pattern,
+    key and value synapses learned from spikes (see :mod:`hopfield_brian.equations.plasticity`)."""
+
+    def __init__(self, n_patterns: int, n_features: int, params: peq.StorageParams, seed: int = 0):
+        _activate("cpp_standalone")
+        self.shape, self.params = (n_patterns, n_features), params
+        p, m, n = params, n_patterns, n_features
+        self.stimulus = b2.TimedArray(np.zeros((m, 2 * n)), dt=p.t_present, name="patterns")
+        feature = b2.NeuronGroup(2 * n, peq.FEATURE_EQS, threshold=peq.THRESHOLD, reset=peq.RESET,
+                                 method="euler", name="storage_features")
+        feature.polarity = np.r_[np.ones(n), -np.ones(n)]
+        memory = b2.NeuronGroup(m, peq.MEMORY_EQS, threshold=peq.THRESHOLD, reset=peq.RESET, method="euler",
+                                name="storage_memories")
+        for group in (feature, memory):
+            group.rate_max = p.rate_max
+            group.phase = "rand()"
+        f_idx, m_idx = np.meshgrid(np.arange(2 * n), np.arange(m), indexing="ij")
+        keys = self._learning_synapses(feature, memory, peq.KEY_EQS, "storage_keys", p, f_idx.ravel(), m_idx.ravel())
+        values = self._learning_synapses(memory, feature, peq.VALUE_EQS, "storage_values", p, m_idx.ravel(),
+                                         f_idx.ravel())
+        self.learning = (keys, values)
+        self._compile(b2.Network(feature, memory, keys, values, name="modern_storage"), m * p.t_present, {
+            "patterns": self.stimulus, "tau_trace": p.tau_trace, "t_present": p.t_present,
+            "gate_fraction": p.gate_fraction}, seed)
+
+    def learn(self, bipolar: np.ndarray, params: peq.StorageParams) -> tuple[np.ndarray, np.ndarray]:
+        """Learned keys and values (M x N each) for +-1 patterns presented in order.
+
+        Feature i's key is the mean of its ON synapse and its OFF synapse with
+        the sign undone, (w_on - w_off) / 2; its value the mean of the two.
+        """
+        if bipolar.shape != self.shape:
+            raise ValueError(f"patterns of shape {bipolar.shape}, the storage network takes {self.shape}")
+        m, n = self.shape
+        self._run(np.c_[bipolar > 0, bipolar < 0].astype(float), params)
+        # both synapse sets were connected in (feature neuron, memory) order
+        k, v = (syn.w[:].reshape(2 * n, m).T for syn in self.learning)
+        return (k[:, :n] - k[:, n:]) / 2.0, (v[:, :n] + v[:, n:]) / 2.0
 
 
 def learned_model_arrays(couplings: np.ndarray, kind: str, coding_level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -74,20 +128,39 @@ def learned_model_arrays(couplings: np.ndarray, kind: str, coding_level: float) 
 _CACHE: dict = {}  # the last storage build, valid until the device is selected again
 
 
+def _storage(model: str, shape: tuple, level: float, seed: int, params: peq.StorageParams):
+    """The compiled storage network for this shape and timing (built once, reused by run_args)."""
+    structure = (params.t_present, params.gate_fraction, params.tau_trace, params.rate_max)
+    key = repr((model, shape, level, seed, structure))
+    if _CACHE.get("key") != key or _CACHE.get("activation") != simulator.ACTIVATIONS[0]:
+        storage = (ModernStorage(*shape, params, seed) if model == "modern"
+                   else HebbianStorage(*shape, level, params, seed))
+        _CACHE.update(key=key, storage=storage, activation=simulator.ACTIVATIONS[0], learned={})
+    return key, _CACHE["storage"]
+
+
 def learn(stored: np.ndarray, kind: str, seed: int = 0,
           params: peq.StorageParams | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Couplings and biases learned from ``stored`` patterns (one build per shape and timing, kept
-    for reuse: learning rate, bound and forgetting rate change at run time)."""
+    """Couplings and biases of the classical network learned from ``stored`` patterns (one build per
+    shape and timing, kept for reuse: learning rate, bound and forgetting rate change at run time)."""
     active = (stored > 0).astype(float)
     level = 0.5 if kind == "bipolar" else float(active.mean())
     params = params or peq.StorageParams()
-    structure = (params.t_present, params.gate_fraction, params.tau_trace, params.rate_max)
-    key = repr((active.shape, level, seed, structure))
-    if _CACHE.get("key") != key or _CACHE.get("activation") != simulator.ACTIVATIONS[0]:
-        storage = HebbianStorage(*active.shape, level, params, seed)
-        _CACHE.update(key=key, storage=storage, activation=simulator.ACTIVATIONS[0], learned={})
-    memo = _CACHE.setdefault("learned", {})
-    run_key = (repr(key), active.tobytes(), repr(params))
+    key, storage = _storage("classical", active.shape, level, seed, params)
+    memo = _CACHE["learned"]
+    run_key = (key, active.tobytes(), repr(params))
     if run_key not in memo:
-        memo[run_key] = learned_model_arrays(_CACHE["storage"].learn(active, params), kind, level)
+        memo[run_key] = learned_model_arrays(storage.learn(active, params), kind, level)
+    return memo[run_key]
+
+
+def learn_modern(bipolar: np.ndarray, seed: int = 0,
+                 params: peq.StorageParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Keys and values of the modern network learned from +-1 patterns (memory k recruited for pattern k)."""
+    params = params or peq.StorageParams()
+    key, storage = _storage("modern", bipolar.shape, 0.5, seed, params)
+    memo = _CACHE["learned"]
+    run_key = (key, bipolar.tobytes(), repr(params))
+    if run_key not in memo:
+        memo[run_key] = storage.learn(bipolar, params)
     return memo[run_key]

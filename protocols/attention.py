@@ -21,7 +21,7 @@ attention (``reference.attention``, ml-jku/hopfield-layers semantics) and the
 classical Hopfield network with Hebbian couplings of the keys.
 
 Default grid: load M in {25, 50, 100} x cue flips {0.2, 0.4} x beta in
-{0.01, 0.02, 0.05, 0.1} (N = 200), plus a coding comparison at M = 50, 40 %
+{0.01, 0.02, 0.05, 0.1} (N = 200), plus a coding comparison at M = 50, 20 %
 flips, beta 0.05: regular or Poisson feature coding at 200, 50 or 20 Hz and a
 memory rate of 500 or 100 Hz. ``--sweep`` replaces the grid.
 
@@ -77,13 +77,16 @@ def defaults(model: str) -> dict:
 
 def full_grid(config, grid):
     """The user's --sweep, or the default grid (load x noise x beta, then the coding comparison)."""
+    if config.model != "modern":
+        raise ConfigError("the attention protocol runs the modern (attention-like) model: use --model modern")
     if grid:
         return grid
     points = [{"n_patterns": m, "cue_noise": f, "beta": beta}
               for m in (25, 50, 100) for f in (0.2, 0.4) for beta in (0.01, 0.02, 0.05, 0.1)]
-    points += [{"n_patterns": 50, "cue_noise": 0.4, "beta": 0.05, "feature_coding": coding, "rate_feature": rf,
+    points += [{"n_patterns": 50, "cue_noise": 0.2, "beta": 0.05, "feature_coding": coding, "rate_feature": rf,
                 "rate_memory": rm}
-               for coding in ("regular", "poisson") for rf in (200 * Hz, 50 * Hz, 20 * Hz) for rm in (500 * Hz, 100 * Hz)]
+               for coding in ("regular", "poisson") for rf in (200 * Hz, 50 * Hz, 20 * Hz) for rm in (500 * Hz, 100 * Hz)
+               if (coding, rf, rm) != ("regular", 200 * Hz, 500 * Hz)]  # that one is in the grid above
     return points
 
 
@@ -284,7 +287,8 @@ def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
         table = attention_table(res, tables)
         res["attention"] = table
         table.to_csv(stage / "attention.csv", index=False)
-        plotting.attention_figure(table, [tb.name for tb in tables], res["swept"], stage / "attention.png")
+        plotting.attention_figure(table, [tb.name for tb in tables], res["swept"], stage / "attention.png",
+                                  float(config.attention_window / ms))
         first = res["points"][0]
         plotting.queries_figure(first, res["store"].spike_table(), res["trials"], stage / "queries.png")
 

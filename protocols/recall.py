@@ -61,9 +61,9 @@ class RecallConfig:
     pattern_kind: str = "bipolar"  # 'bipolar' {-1,+1} or 'sparse' {0,1} random patterns
     coding_level: float = 0.1  # fraction of ones of sparse patterns
     patterns: str = ""  # .npy or .csv file of user patterns (M x N); overrides the random ones
-    storage: str = "analytic"  # 'analytic' couplings or 'hebbian' (learned from spikes; classical only)
+    storage: str = "analytic"  # 'analytic' couplings or 'hebbian' (learned from spikes by plasticity)
     learning_rate: float = 1.0  # hebbian storage: learning rate eta (1: one Hebbian term per pattern)
-    weight_bound: float = 0.0  # hebbian storage: soft bound on |w| in units of 2/N (0: unbounded)
+    weight_bound: float = 0.0  # hebbian storage: soft bound on |w|, units 2/N (classical) or 1 (modern); 0: none
     forget_rate: Quantity = qty(0 * Hz)  # hebbian storage: passive weight decay
     cued_pattern: int = -1  # index of the pattern to cue (-1: a random one per trial)
     cue_noise: float = 0.2  # fraction of the target's entries flipped in the cue
@@ -162,8 +162,8 @@ def storage_params(config: RecallConfig):
     """Plasticity parameters of a run (hebbian storage)."""
     from hopfield_brian.equations.plasticity import StorageParams
 
-    return StorageParams(eta=config.learning_rate, forget_rate=config.forget_rate,
-                         w_max=config.weight_bound * 2.0 / config.n_features)
+    unit = 2.0 / config.n_features if config.model == "classical" else 1.0  # one Hebbian term's size
+    return StorageParams(eta=config.learning_rate, forget_rate=config.forget_rate, w_max=config.weight_bound * unit)
 
 
 def parameter_columns(config: RecallConfig, params) -> dict:

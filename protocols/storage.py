@@ -12,14 +12,22 @@ success on a pattern against its age, for several learning rates, and the
 correlation of the learned couplings with the analytic Hebbian ones.
 Defaults: N = 200, M = 30 (load 0.15, beyond the unbounded network's 0.138),
 weight bound 8 x 2/N, learning rates 0.5, 1, 2, 4, eleven ages, 10 trials each.
+
+The modern network (``--model modern``) learns its keys and values by
+recruiting one memory neuron per pattern; a memory's synapses change only
+while it is recruited, so new patterns do not overwrite old ones and only a
+passive decay makes them fade: its default curve parameter is
+``forget_rate`` (0, 0.5, 1, 2 Hz), the weight correlation that of the learned
+keys with the patterns.
 """
 
 from __future__ import annotations
 
+import brian2 as b2
 import numpy as np
 import pandas as pd
 
-from hopfield_brian import reference
+from hopfield_brian import reference, sweep
 from hopfield_brian.protocols import recall
 
 HELP = "memories learned by plasticity; forgetting curve against learning rate"
@@ -28,36 +36,42 @@ AGES = (0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 29)  # ages cued by default (recent one
 
 
 def defaults(model: str) -> dict:
-    return {"storage": "hebbian", "n_features": "200", "n_patterns": "30", "cue_noise": "0.1",
-            "weight_bound": "8", "trials": "10"}
+    common = {"storage": "hebbian", "n_features": "200", "n_patterns": "30", "cue_noise": "0.1", "trials": "10"}
+    return common | ({"weight_bound": "8"} if model == "classical" else {})
 
 
 def full_grid(config, grid):
-    """Targets spread over the ages (unless swept) times learning rates (unless swept)."""
+    """Targets spread over the ages (unless swept) times the curve parameter (unless swept): learning
+    rates for the classical network, forgetting rates for the modern one."""
     grid = dict(grid or {})
     if "cued_pattern" not in grid:
         grid["cued_pattern"] = sorted({config.n_patterns - 1 - a for a in AGES if a < config.n_patterns})
-    if "learning_rate" not in grid:
+    if config.model == "classical" and "learning_rate" not in grid:
         grid["learning_rate"] = [0.5, 1.0, 2.0, 4.0]
+    if config.model == "modern" and "forget_rate" not in grid:
+        grid["forget_rate"] = [0.0 * b2.Hz, 0.5 * b2.Hz, 1.0 * b2.Hz, 2.0 * b2.Hz]
     return grid
 
 
+def weight_correlation(point) -> float:
+    """Correlation of the learned weights with the analytic ones (classical couplings, modern keys)."""
+    if point.config.model == "modern":
+        return float(np.corrcoef(point.model.keys.ravel(), point.stored.ravel())[0, 1])
+    analytic = reference.hebbian_couplings(point.stored, point.kind)[0]
+    off = ~np.eye(analytic.shape[0], dtype=bool)
+    return float(np.corrcoef(point.model.couplings[off], analytic[off])[0, 1])
+
+
 def forgetting_table(res: dict) -> pd.DataFrame:
-    """Success against age per learning rate, with the learned couplings' correlation to the analytic ones."""
+    """Success against age per value of the curve parameter, with the learned weights' correlation."""
     s = res["summary"].copy()
     m = res["points"][0].config.n_patterns
     s["age"] = m - 1 - s["cued_pattern"]
-    corr = {}
-    for pt in res["points"]:
-        rate = pt.config.learning_rate
-        if rate not in corr:
-            analytic = reference.hebbian_couplings(pt.stored, pt.kind)[0]
-            off = ~np.eye(analytic.shape[0], dtype=bool)
-            corr[rate] = float(np.corrcoef(pt.model.couplings[off], analytic[off])[0, 1])
-    s["weight_correlation"] = s["learning_rate"].map(corr)
-    return s[["learning_rate", "age", "cued_pattern", "trials", "success_rate", "success_ci_low", "success_ci_high",
+    s["weight_correlation"] = [weight_correlation(pt) for pt in res["points"]]
+    curve = [c for c in sweep.parameter_columns(s.columns, res["swept"]) if c != "cued_pattern"]
+    return s[[*curve, "age", "cued_pattern", "trials", "success_rate", "success_ci_low", "success_ci_high",
               "final_overlap_mean", "reference_success_rate", "weight_correlation"]].sort_values(
-        ["learning_rate", "age"], ignore_index=True)
+        [*curve, "age"], ignore_index=True)
 
 
 def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:

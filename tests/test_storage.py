@@ -47,3 +47,39 @@ def test_bounded_hebbian_storage_forgets_old_patterns(tmp_path, monkeypatch):
     # the learning rate shapes the curve: faster learning, less like the analytic (unbounded) couplings
     assert table.loc[(2.0, 0), "weight_correlation"] < table.loc[(0.5, 0), "weight_correlation"]
     assert (tmp_path / "res" / "forgetting.png").is_file()
+
+
+def test_modern_keys_and_values_learned_by_recruited_memories_match_the_patterns():
+    from hopfield_brian.storage import learn_modern
+
+    x = pat.generate("bipolar", 8, 120, 0.5, seed=3)
+    keys, values = learn_modern(x, seed=1)
+    for learned in (keys, values):
+        assert np.corrcoef(learned.ravel(), x.ravel())[0, 1] >= 0.95
+        assert np.polyfit(x.ravel(), learned.ravel(), 1)[0] == pytest.approx(1.0, abs=0.1)
+
+
+def test_modern_recall_with_learned_weights_is_as_good_as_with_analytic_ones():
+    common = dict(n_features=64, n_patterns=16, cue_noise=0.3, trials=30)
+    analytic = recall("modern", {"beta": 0.2}, **common)["trials"]
+    learned = recall("modern", {"beta": 0.2}, storage="hebbian", **common)["trials"]
+    n, pa, pl = len(analytic), analytic["success"].mean(), learned["success"].mean()
+    p = (pa + pl) / 2
+    assert abs(pa - pl) <= 3 * np.sqrt(2 * max(p * (1 - p), 0.05) / n)
+    assert pl >= 0.8
+
+
+@pytest.mark.slow
+def test_modern_memories_fade_only_by_decay(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from hopfield_brian import cli
+
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "storage", "--model", "modern", "--quiet", "--out", "res",
+                     "--sweep", "forget_rate=0Hz,2Hz", "--sweep", "cued_pattern=29,0"]) == 0
+    table = pd.read_csv(tmp_path / "res" / "forgetting.csv").set_index(["forget_rate_Hz", "age"])
+    assert table.loc[(0.0, 29), "success_rate"] >= 0.9  # no decay: the oldest memory is intact
+    assert table.loc[(2.0, 0), "success_rate"] >= 0.9  # the newest is recalled
+    assert table.loc[(2.0, 29), "success_rate"] <= 0.1  # decayed by exp(-2 Hz x 29 x 200 ms)
+    assert table.loc[(0.0, 0), "weight_correlation"] >= 0.95

@@ -1,0 +1,412 @@
+"""Regimes protocol: dynamical regimes of the spiking modern Hopfield network, phase diagrams, stability.
+
+Each trial cues a corrupted stored pattern for ``t_cue`` and lets the network
+run free for ``t_free``. Over the free phase (after ``settle``) the trial's
+measures come from :func:`hopfield_brian.measures.summarise_run` on the
+feature layer (rate, CV, Fano factor, Golomb synchrony, rate spectrum; the
+overlap trajectory's switches, dwell times and held pattern) and on the memory
+layer (entropy of the attention it samples), and
+:func:`hopfield_brian.measures.classify` names the regime (quiescent, runaway,
+oscillatory, itinerant, retrieval, metastable, global average).
+
+The numpy reference iterates xi <- X softmax(beta X^T xi) from the same cue
+(``reference_steps`` updates) and names its fixed point after Ramsauer et al.
+2020 (arXiv 2008.02217, the three kinds of fixed points): ``retrieval``
+(single pattern) when the largest attention weight is >= ``single_weight``,
+``global_average`` when the normalised attention entropy is >=
+``global_entropy``, ``metastable`` (an average over a subset) otherwise.
+
+Stability: points with ``kick_fraction`` > 0 start on a stored pattern
+(``cue_noise`` 0), and ``kick_at`` after the release clamp the first
+``kick_fraction`` of the features to the opposite sign for ``kick_duration``
+(the kick of :mod:`hopfield_brian.equations.modern`). The trial returns when
+the final overlap with the pattern is >= 0.9; the basin is the largest kicked
+fraction from which >= 90 % of the trials return. The numpy reference's basin
+is measured from the same flipped states.
+
+Default grid (N = 100, M = 20 in 4 clusters of 5 patterns, each member 10 % away from its
+prototype: random patterns have no metastable fixed points from a corrupted cue): beta log-spaced over 0.003 .. 0.5 x
+condition in {feedback_gain 0; feedback_gain 1; feedback_gain 1 with
+membrane_noise 0.3}, plus kicks of 10 .. 50 % at beta 0.15, 0.25 and 0.5 (retrieval).
+``--sweep`` replaces the grid (kick points are those with kick_fraction > 0).
+
+Writes ``regimes.csv`` (one row per regime point: swept values, majority
+label, label fractions, mean measures, reference label and fractions),
+``boundaries.csv`` (beta of the global-average -> metastable and metastable
+-> retrieval boundaries, spiking and reference, and their ratio, per value
+of the other controls), ``stability.csv`` (per kick point: return rate, time
+to return, reference return rate; basin rows), ``phase.png`` (heatmaps of
+the label and key measures over the controls) and ``examples.png`` (a raster
+and overlap trace for each regime found).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from brian2 import Quantity, ms
+
+from hopfield_brian import measures, readout, reference, sweep
+from hopfield_brian.config import qty
+from hopfield_brian.errors import ConfigError
+from hopfield_brian.models import ModernModel
+from hopfield_brian.protocols import recall
+
+HELP = "dynamical regimes over beta and a second control: phase diagrams, boundaries, stability to kicks"
+
+REFERENCE_LABELS = ("global_average", "metastable", "retrieval")
+DEFAULT_BETAS = tuple(float(b) for b in np.round(np.geomspace(0.003, 0.5, 12), 4))
+DEFAULT_CONDITIONS = ({"feedback_gain": 0.0}, {"feedback_gain": 1.0},
+                      {"feedback_gain": 1.0, "membrane_noise": 0.3})
+DEFAULT_KICK_BETAS = (0.15, 0.25, 0.5)
+DEFAULT_KICKS = (0.1, 0.2, 0.3, 0.4, 0.5)
+RETURN_RATE = 0.9  # share of trials that must return for a kicked fraction to lie in the basin
+MEASURES = ("rate_hz", "cv", "fano", "chi", "peak_hz", "osc_index", "n_switches", "mean_dwell_s",
+            "retrieved_fraction", "max_overlap", "n_mixed", "attention_entropy")
+
+
+@dataclass(frozen=True)
+class RegimesConfig(recall.RecallConfig):
+    """A recall configuration plus the regime measures, the reference's fixed points and the kick."""
+
+    clusters: int = 4  # stored patterns form this many clusters (0: independent random patterns)
+    cluster_flip: float = 0.1  # share of a prototype's entries flipped in each member of its cluster
+    settle: Quantity = qty(50 * ms)  # measures skip this part of the free phase (the release transient)
+    reference_steps: int = 100  # updates of the numpy reference before its fixed point is named
+    single_weight: float = 0.9  # reference: largest attention weight of a single-pattern fixed point
+    global_entropy: float = 0.85  # reference: normalised attention entropy of a global average
+    kick_fraction: float = 0.0  # share of features flipped by the kick (0: no kick)
+    kick_at: Quantity = qty(150 * ms)  # kick onset after the cue is released
+    kick_duration: Quantity = qty(30 * ms)  # length of the kick
+
+
+CONFIG = RegimesConfig
+
+
+def defaults(model: str) -> dict:
+    return {"n_features": "100", "n_patterns": "20", "t_cue": "100ms", "t_free": "500ms", "trials": "6"}
+
+
+def full_grid(config, grid):
+    """The user's --sweep, or beta x condition plus the kick points."""
+    if config.model != "modern":
+        raise ConfigError("the regimes protocol runs the modern model: use --model modern")
+    if grid:
+        return grid
+    points = [{"beta": b, **cond} for cond in DEFAULT_CONDITIONS for b in DEFAULT_BETAS]
+    points += [{"beta": b, "kick_fraction": k, "cue_noise": 0.0} for b in DEFAULT_KICK_BETAS for k in DEFAULT_KICKS]
+    return points
+
+
+class KickedModel(ModernModel):
+    """The modern network with the kick's timing among its run-time values (same build)."""
+
+    def __init__(self, model: ModernModel, t_kick, kick_duration, kick_fraction: float):
+        super().__init__(model.params, model.keys, model.values, noisy=model.noisy)
+        self.kick = {"t_kick": t_kick, "kick_duration": kick_duration, "kick_fraction": kick_fraction}
+
+    def runtime_values(self) -> dict:
+        return super().runtime_values() | self.kick
+
+
+def validate(config: RegimesConfig) -> None:
+    """Check the regime-specific settings (one line each)."""
+    if config.model != "modern":
+        raise ConfigError("the regimes protocol runs the modern model: use --model modern")
+    if config.settle < 0 * ms or config.settle >= config.t_free:
+        raise ConfigError(f"settle must be >= 0 ms and < t_free ({config.t_free}), got {config.settle}")
+    if config.clusters < 0 or not 0.0 <= config.cluster_flip <= 0.5:
+        raise ConfigError(f"clusters must be >= 0 and cluster_flip in [0, 0.5], got {config.clusters}, "
+                          f"{config.cluster_flip}")
+    if config.clusters and (config.patterns or config.n_patterns % config.clusters):
+        raise ConfigError(f"clusters needs random patterns (no patterns file) and n_patterns divisible by it, "
+                          f"got n_patterns {config.n_patterns}, clusters {config.clusters}")
+    if config.reference_steps < 1:
+        raise ConfigError(f"reference_steps must be >= 1, got {config.reference_steps}")
+    if not 0 < config.single_weight <= 1 or not 0 < config.global_entropy <= 1:
+        raise ConfigError("single_weight and global_entropy must lie in (0, 1]")
+    if not 0.0 <= config.kick_fraction <= 1.0:
+        raise ConfigError(f"kick_fraction must be in [0, 1], got {config.kick_fraction}")
+    if config.kick_fraction > 0:
+        if config.kick_at < 0 * ms or not config.kick_duration > 0 * ms:
+            raise ConfigError(f"kick_at must be >= 0 ms and kick_duration > 0 ms, got {config.kick_at}, "
+                              f"{config.kick_duration}")
+        if config.kick_at + config.kick_duration + config.readout_window > config.t_free:
+            total = config.kick_at + config.kick_duration + config.readout_window
+            raise ConfigError(f"kick_at + kick_duration + readout_window ({total}) must not exceed "
+                              f"t_free ({config.t_free})")
+
+
+def prepare(config, params, grid) -> list[recall.Point]:
+    """Grid points, validated, each with a model that carries its kick (none: kick_fraction 0)."""
+    points = recall.prepare(config, params, grid)
+    for pt in points:
+        c = pt.config
+        validate(c)
+        model = pt.model
+        if c.clusters:
+            pt.stored = clustered_patterns(c.n_patterns, c.n_features, c.clusters, c.cluster_flip, c.seed)
+            model = ModernModel(pt.params, pt.stored, noisy=model.noisy)
+        kicking = c.kick_fraction > 0
+        pt.model = KickedModel(model, c.t_cue + c.kick_at if kicking else 0 * ms,
+                               c.kick_duration if kicking else 0 * ms, c.kick_fraction)
+    return points
+
+
+def clustered_patterns(n_patterns: int, n_features: int, clusters: int, flip: float, seed: int) -> np.ndarray:
+    """``clusters`` random +-1 prototypes, each with n_patterns / clusters members that differ from it
+    in a random share ``flip`` of entries (member correlation (1 - 2 flip)^2). Similar patterns make
+    the metastable states of Ramsauer et al. 2020 (averages over a subset) fixed points between the
+    global average (small beta) and single patterns (large beta)."""
+    rng = np.random.default_rng([seed, 7])
+    prototypes = rng.choice([-1.0, 1.0], size=(clusters, n_features))
+    x = np.repeat(prototypes, n_patterns // clusters, axis=0)
+    return x * np.where(rng.random(x.shape) < flip, -1.0, 1.0)
+
+
+def thresholds(stored: np.ndarray) -> measures.RegimeThresholds:
+    """Classifier thresholds for these patterns: ``mixture_overlap`` is raised above the overlaps of
+    the global-average state sign(mean_mu x_mu) (0.3 by default; correlated patterns give the global
+    average overlaps of 0.3 - 0.4 with every pattern, which would otherwise count as a mixture)."""
+    average = np.sign(stored.mean(axis=0))
+    floor = float(np.max(stored @ average) / stored.shape[1]) + 0.1
+    return measures.RegimeThresholds(mixture_overlap=max(measures.DEFAULT_THRESHOLDS.mixture_overlap, floor))
+
+
+# ----------------------------------------------------------------- reference
+
+def reference_fixed_point(keys: np.ndarray, cue: np.ndarray, beta: float, steps: int = 100,
+                          single_weight: float = 0.9, global_entropy: float = 0.85) -> dict:
+    """Fixed-point type of the modern Hopfield update from ``cue`` (Ramsauer et al. 2020).
+
+    ``steps`` updates xi <- X softmax(beta X^T xi) (``reference.modern_recall``),
+    then the attention p = softmax(beta X^T xi) of the final state:
+    'retrieval' when max p >= ``single_weight``, 'global_average' when
+    H(p) / log M >= ``global_entropy``, 'metastable' otherwise.
+    """
+    xi = reference.modern_recall(keys, cue, beta, n_steps=steps)
+    p = reference.attention_weights(keys, xi, beta)
+    h = float(measures.attention_entropy(p))
+    top = float(p.max())
+    label = "retrieval" if top >= single_weight else "global_average" if h >= global_entropy else "metastable"
+    return {"label": label, "max_weight": top, "entropy": h, "state": xi}
+
+
+def reference_returns(keys: np.ndarray, target: int, fraction: float, beta: float, steps: int = 100) -> bool:
+    """Whether the reference returns to pattern ``target`` (overlap >= 0.9) after the kick:
+    from the pattern with its first ``fraction`` of features flipped."""
+    start = keys[target].copy()
+    start[: int(np.ceil(fraction * keys.shape[1] - 1e-9))] *= -1
+    xi = np.sign(reference.modern_recall(keys, start, beta, n_steps=steps))
+    return bool(np.mean(xi * keys[target]) >= readout.SUCCESS_OVERLAP)
+
+
+# ------------------------------------------------------------------- scoring
+
+def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanout: dict) -> dict:
+    """Regime measures and label of one trial, the reference's fixed point from the same cue,
+    and (kick points) the return after the kick."""
+    c, model = point.config, point.model
+    sizes = model.neuron_counts()
+    t_cue, t_end = float(c.t_cue), float(c.t_cue + c.t_free)
+    traj = readout.overlap_trajectory(model, point.stored, point.kind, spikes, sizes, t_end, float(c.bin_width),
+                                      float(c.trace_window))
+    beta = model.params.beta
+    row = {}
+    if c.kick_fraction > 0:
+        kick_end = t_cue + float(c.kick_at + c.kick_duration)
+        before = traj[0] <= t_cue + float(c.kick_at) + 1e-12
+        row["overlap_before_kick"] = float(traj[1][before, target][-1])
+        row["min_overlap_after_kick"] = float(np.min(traj[1][~before, target]))
+        row["return_time_ms"] = readout.time_to_retrieval(traj[0], traj[1][:, target], kick_end)
+        row["reference_returns"] = reference_returns(model.keys, target, c.kick_fraction, beta, c.reference_steps)
+        return row
+    th = thresholds(point.stored)
+    m = measures.summarise_run(spikes, sizes, t_end, population="feature", memory="memory", trajectory=traj,
+                               start=t_cue + float(c.settle), max_rate=float(model.params.rate_feature),
+                               thresholds=th)
+    row.update({k: m.get(k, np.nan) for k in MEASURES})
+    row["rate_max_frac"] = m["rate_max_frac"]
+    row["label"] = measures.classify(m, th)
+    ref = reference_fixed_point(model.keys, cue, beta, c.reference_steps, c.single_weight, c.global_entropy)
+    row.update({"reference_label": ref["label"], "reference_max_weight": ref["max_weight"],
+                "reference_entropy": ref["entropy"]})
+    return row
+
+
+# -------------------------------------------------------------------- tables
+
+def _controls(res: dict) -> list[str]:
+    """Swept columns of the summary that are not kick settings."""
+    return [col for col in sweep.parameter_columns(res["summary"].columns, res["swept"])
+            if not col.startswith("kick_") and col != "cue_noise"]
+
+
+def regimes_table(res: dict) -> pd.DataFrame:
+    """One row per regime point: controls, majority label, label fractions, mean measures,
+    reference label and fractions."""
+    t = res["trials"]
+    if "label" not in t:
+        return pd.DataFrame()
+    t = t[t["label"].notna()]
+    controls = _controls(res)
+    summary = res["summary"].set_index("point")
+    rows = []
+    for point, g in t.groupby("point"):
+        row = {col: summary.loc[point, col] for col in controls}
+        row.update({"point": point, "trials": len(g), "label": g["label"].mode().sort_values().iloc[0],
+                    "reference_label": g["reference_label"].mode().sort_values().iloc[0]})
+        for lab in measures.LABELS[:-1]:
+            row[f"frac_{lab}"] = float((g["label"] == lab).mean())
+        for lab in REFERENCE_LABELS:
+            row[f"reference_frac_{lab}"] = float((g["reference_label"] == lab).mean())
+        for k in (*MEASURES, "final_overlap", "reference_max_weight", "reference_entropy"):
+            row[k] = measures.finite_mean(g[k])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def crossing(beta: np.ndarray, fraction: np.ndarray, rising: bool) -> float:
+    """Beta where ``fraction`` first crosses 0.5 (rising or falling), log-interpolated; NaN when it
+    never does inside the grid (including when it is already past 0.5 at the smallest beta)."""
+    beta, fraction = np.asarray(beta, dtype=float), np.asarray(fraction, dtype=float)
+    order = np.argsort(beta)
+    beta, f = beta[order], fraction[order] if rising else 1.0 - fraction[order]
+    hit = np.nonzero(f >= 0.5)[0]
+    if hit.size == 0 or hit[0] == 0:  # never crossed, or crossed below the grid
+        return float("nan")
+    k = hit[0]
+    lo, hi = np.log(beta[k - 1]), np.log(beta[k])
+    w = (0.5 - f[k - 1]) / (f[k] - f[k - 1])
+    return float(np.exp(lo + w * (hi - lo)))
+
+
+def reference_fractions(point: recall.Point, betas: np.ndarray) -> dict:
+    """Fractions of the reference labels over the point's trial cues, for each of ``betas``."""
+    c = point.config
+    cues = [recall.trial_cue(point, r)[1] for r in range(c.trials)]
+    out = {lab: np.zeros(len(betas)) for lab in REFERENCE_LABELS}
+    for k, beta in enumerate(betas):
+        for cue in cues:
+            lab = reference_fixed_point(point.model.keys, cue, beta, c.reference_steps, c.single_weight,
+                                        c.global_entropy)["label"]
+            out[lab][k] += 1.0 / len(cues)
+    return out
+
+
+def boundaries_table(res: dict, table: pd.DataFrame, n_fine: int = 60) -> pd.DataFrame:
+    """Per value of the other controls: beta of the global-average -> metastable boundary (global
+    fraction falls below 1/2) and of the metastable -> retrieval boundary (retrieval fraction rises
+    above 1/2), spiking against the reference (on a fine beta grid from the same cues), and ratios."""
+    if table.empty or "beta" not in table:
+        return pd.DataFrame()
+    others = [col for col in _controls(res) if col != "beta"]
+    points = {pt.index: pt for pt in res["points"]}
+    rows = []
+    for key, g in (table.groupby(others) if others else [((), table)]):
+        key = key if isinstance(key, tuple) else (key,)
+        b = g["beta"].to_numpy(dtype=float)
+        if np.unique(b).size < 2:
+            continue
+        fine = np.geomspace(b.min(), b.max(), n_fine)
+        ref = reference_fractions(points[int(g["point"].iloc[0])], fine)
+        row = dict(zip(others, key))
+        for name, lab, rising in (("global_to_metastable", "global_average", False),
+                                  ("metastable_to_retrieval", "retrieval", True)):
+            spiking = crossing(b, g[f"frac_{lab}"], rising)
+            refb = crossing(fine, ref[lab], rising)
+            row.update({f"{name}_spiking": spiking, f"{name}_reference": refb,
+                        f"{name}_ratio": spiking / refb if refb > 0 else float("nan")})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def stability_table(res: dict) -> pd.DataFrame:
+    """Per kick point: return rate, time to return and the reference's return rate; then per beta
+    the basin (largest kicked fraction returned from in >= 90 % of trials), spiking and reference."""
+    t = res["trials"]
+    if "reference_returns" not in t:
+        return pd.DataFrame()
+    t = t[t["reference_returns"].notna()]
+    summary = res["summary"].set_index("point")
+    beta_col = "beta"
+    rows = []
+    for point, g in t.groupby("point"):
+        beta = float(summary.loc[point, beta_col]) if beta_col in summary else float(res["points"][0].params.beta)
+        rows.append({"beta": beta, "kick_fraction": float(g["kick_fraction"].iloc[0]), "trials": len(g),
+                     "overlap_before_kick": g["overlap_before_kick"].mean(),
+                     "min_overlap_after_kick": g["min_overlap_after_kick"].mean(),
+                     "return_rate": g["success"].mean(), "return_time_ms": measures.finite_mean(g["return_time_ms"]),
+                     "reference_return_rate": g["reference_returns"].astype(float).mean()})
+    out = pd.DataFrame(rows).sort_values(["beta", "kick_fraction"])
+    basins = []
+    for beta, g in out.groupby("beta"):
+        basins.append({"beta": beta, "kick_fraction": np.nan, "basin_spiking": basin(g, "return_rate"),
+                       "basin_reference": basin(g, "reference_return_rate")})
+    return pd.concat([out, pd.DataFrame(basins)], ignore_index=True)
+
+
+def basin(g: pd.DataFrame, column: str) -> float:
+    """Largest kicked fraction such that it and every smaller one return in >= 90 % of trials (0: none)."""
+    best = 0.0
+    for _, r in g.sort_values("kick_fraction").iterrows():
+        if r[column] < RETURN_RATE:
+            break
+        best = float(r["kick_fraction"])
+    return best
+
+
+def report(res: dict) -> str:
+    lines = []
+    table = res.get("regimes", pd.DataFrame())
+    if not table.empty:
+        found = sorted(set(table["label"]))
+        lines.append(f"regimes found ({len(found)}): {', '.join(found)}")
+        controls = [c for c in _controls(res) if c in table]
+        lines.append(table[[*controls, "label", "reference_label", "max_overlap", "attention_entropy", "rate_hz",
+                            "cv", "chi", "n_switches"]].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    b = res.get("boundaries", pd.DataFrame())
+    if not b.empty:
+        lines.append("boundaries in beta (spiking / reference / ratio):")
+        lines.append(b.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    s = res.get("stability", pd.DataFrame())
+    if not s.empty:
+        lines.append("stability to kicks:")
+        lines.append(s.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    return "\n".join(lines)
+
+
+def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
+    from hopfield_brian import paradigm, plotting
+
+    params = paradigm.model_params(config.model) if params is None else params
+    points = prepare(config, params, grid)
+
+    def extra(res, stage):
+        res["regimes"] = regimes_table(res)
+        res["regimes"].to_csv(stage / "regimes.csv", index=False)
+        res["boundaries"] = boundaries_table(res, res["regimes"])
+        res["boundaries"].to_csv(stage / "boundaries.csv", index=False)
+        res["stability"] = stability_table(res)
+        if not res["stability"].empty:
+            res["stability"].to_csv(stage / "stability.csv", index=False)
+        if not res["regimes"].empty:
+            plotting.regimes_phase_figure(res["regimes"], _controls(res), stage / "phase.png")
+            plotting.regimes_examples_figure(res, stage / "examples.png")
+
+    res = recall.execute("regimes", config, params, grid, workers, quiet, extra, score, points)
+    if not quiet:
+        print(recall.report(res).splitlines()[0])
+        print(report(res))
+        print(f"results in {res['out']}")
+    return res
+
+
+if __name__ == "__main__":
+    import sys
+
+    from hopfield_brian.cli import main as cli_main
+
+    sys.exit(cli_main(["run", "regimes", *sys.argv[1:]]))

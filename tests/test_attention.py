@@ -1,0 +1,100 @@
+"""Spiking attention: memory spikes sample softmax(beta K q) without bias; exact operation counts;
+the attention protocol's files and its bad input."""
+
+import numpy as np
+import pytest
+from brian2 import ms
+
+from hopfield_brian import cli, paradigm, reference
+from hopfield_brian.protocols import attention, recall
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """The default task (N = 200, M = 50, 20 % flips) at beta 0.1 and at a spread posterior (beta 0.02)."""
+    out = tmp_path_factory.mktemp("attention")
+    cfg = attention.AttentionConfig(t_cue=140 * ms, t_free=60 * ms, trials=10, out=str(out))
+    return cfg, attention.main(cfg, grid={"beta": [0.02, 0.1]}, quiet=True)
+
+
+def _tv(res, beta, window):
+    t = res["trials"]
+    return t.loc[np.isclose(t["beta"], beta), f"tv_{window}ms"].mean()
+
+
+def test_weights_converge_to_softmax_and_meet_the_default_window_bound(run):
+    cfg, res = run
+    assert _tv(res, 0.1, 50) <= 0.1  # default task, default window
+    errors = [_tv(res, 0.02, w) for w in (5, 20, 100)]
+    assert errors[0] > errors[1] > errors[2]  # the estimate sharpens with the window
+
+
+def test_weight_error_is_the_sampling_error_of_an_unbiased_sampler(run):
+    """At a spread posterior the spike histogram's TV equals that of as many i.i.d. draws from the softmax."""
+    cfg, res = run
+    spikes = res["store"].spike_table()
+    rng = np.random.default_rng(7)
+    (pt,) = [p for p in res["points"] if p.swept["beta"] == 0.02]
+    expected = []
+    for r in range(cfg.trials):
+        _, cue, _ = recall.trial_cue(pt, r)
+        p, _ = reference.attention(cue, pt.model.keys, None, 0.02)
+        s = spikes[(spikes["trial"] == pt.index * cfg.trials + r) & (spikes["population"] == "memory")
+                   & (spikes["t_ms"] >= 40) & (spikes["t_ms"] < 140)]
+        draws = rng.multinomial(len(s), p[0], size=400) / len(s)
+        expected.append(0.5 * np.abs(draws - p[0]).sum(axis=1).mean())
+    assert _tv(res, 0.02, 100) == pytest.approx(np.mean(expected), rel=0.15)
+
+
+def test_operation_counts_equal_spikes_times_fanout(run):
+    cfg, res = run
+    spikes, t = res["store"].spike_table(), res["trials"]
+    n, m = cfg.n_features, cfg.n_patterns
+    for _, row in t.iterrows():
+        s = spikes[(spikes["trial"] == row["trial"]) & (spikes["t_ms"] < 90)]
+        feature = int((s["population"] == "feature").sum())
+        memory = int((s["population"] == "memory").sum())
+        # every feature spike reaches the M memory neurons; every memory spike the 2N feature neurons
+        # and the normaliser
+        assert row["synaptic_events_50ms"] == feature * m + memory * (2 * n + 1)
+        assert row["spikes_50ms"] == feature + memory
+        assert row["neuron_updates_50ms"] == (2 * n + m + 1) * 450  # 90 ms at dt = 0.2 ms
+
+
+def test_accuracy_and_energy_table_of_the_default_task(run):
+    cfg, res = run
+    table = res["attention"]
+    task = attention.default_task(table, cfg, paradigm.model_params("modern"))
+    acc = task.set_index("system")["accuracy"]
+    assert acc["spiking"] == 1.0 and acc["attention"] == 1.0
+    assert acc["classical"] == 0.0  # M / N = 0.25 is beyond the classical capacity 0.138
+    spiking = task[task["system"] == "spiking"].iloc[0]
+    # mac_ac: every synaptic event costs 0.9 pJ and nothing else is counted
+    assert spiking["energy_mac_ac_nJ"] == pytest.approx(0.9e-3 * res["trials"].loc[
+        np.isclose(res["trials"]["beta"], 0.1), "synaptic_events_50ms"].mean())
+    for name in ("mac_ac", "horowitz45", "loihi"):
+        assert spiking[f"break_even_rate_{name}_Hz"] >= 0
+    for f in ("attention.csv", "attention.png", "queries.png", "trials.csv", "summary.csv"):
+        assert (res["out"] / f).is_file()
+
+
+BAD = {
+    "K and V of different counts": (["--set", "values=values.npy"], "keys and values differ in count"),
+    "query of the wrong length": (["--set", "queries=queries.npy"], "have length 7"),
+    "unknown energy table": (["--set", "energy_tables=mac_ac,truenorth"], "unknown energy table truenorth"),
+    "window beyond the query": (["--set", "attention_window=200ms"], "must not exceed t_cue"),
+    "classical model": (["--model", "classical"], "modern"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_gives_one_line_and_exit_2(case, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    np.save(tmp_path / "values.npy", np.ones((5, 32)))
+    np.save(tmp_path / "queries.npy", np.ones((3, 7)))
+    args, message = BAD[case]
+    assert cli.main(["run", "attention", "--trials", "1", "--set", "n_features=32", "--set", "n_patterns=4",
+                     *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "results").exists()
