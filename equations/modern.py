@@ -61,6 +61,8 @@ rate = rate_feature * clip(polarity * s, 0, 1) : Hz  # half-wave rectified rate 
 
 REGULAR_CODING_EQS = """
 dphase/dt = alive * rate : 1             # integrate-and-fire phase of the rate coder
+target : 1                               # phase of the next cycle: 1, displaced by the spike-time jitter
+jitter : second (shared, constant)       # sd of the spike-time jitter (0: none)
 """
 
 MEMORY_EQS = """
@@ -105,12 +107,15 @@ LATERAL_INHIBITION = dict(on_pre="inhibition_post += eta_inhibition")
 
 # Escape noise with spike deletion (thinning) and background Poisson spikes.
 POISSON_THRESHOLD = "rand() < alive * ((1 - deletion) * rate + background_rate) * dt"
-# Regular coding: every crossing of phase 1 is a cycle (custom event, resets the phase); the
-# cycle emits a spike unless deleted; background spikes come on top.
-REGULAR_THRESHOLD = ("(phase >= 1 and (deletion == 0 or rand() >= deletion)) or "
+# Regular coding: every crossing of the target phase is a cycle (custom event, subtracts one
+# period); the cycle emits a spike unless deleted; background spikes come on top. Spike-time
+# jitter: each cycle's target is 1 + rate * delta, delta ~ N(0, jitter^2), so that spike k sits
+# at its unjittered time plus its own delta (displacements are independent: the period is always
+# subtracted whole); delta is clipped to one period either way.
+REGULAR_THRESHOLD = ("(phase >= target and (deletion == 0 or rand() >= deletion)) or "
                      "(background_rate > 0 * Hz and rand() < alive * background_rate * dt)")
-REGULAR_CYCLE = "phase >= 1"
-REGULAR_CYCLE_RESET = "phase -= 1"
+REGULAR_CYCLE = "phase >= target"
+REGULAR_CYCLE_RESET = "phase -= 1; target = clip(1 + rate * jitter * randn(), 0, 2)"
 
 # Input noise ("membrane noise", Ornstein-Uhlenbeck through xi): std membrane_noise * sqrt(N)
 # on the key overlap u (the crosstalk of one random pattern is ~sqrt(N)) and membrane_noise on

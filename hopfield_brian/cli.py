@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.build_only:
             from hopfield_brian.protocols import recall
 
-            for folder, seconds in recall.build_only(config, params, grid):
+            builder = getattr(module, "build_only", recall.build_only)
+            for folder, seconds in builder(config, params, grid):
                 print(f"built {config.device} project in {folder} ({seconds:.1f} s)")
         else:
             module.main(config, params, grid, workers=args.workers, quiet=args.quiet)

@@ -118,12 +118,13 @@ def describe(instance) -> dict:
 
 
 def _field_docs(cls) -> dict[str, str]:
-    """The trailing ``# comment`` of each field line in the dataclass source."""
+    """The trailing ``# comment`` of each field line in the dataclass source (base classes too)."""
     docs = {}
-    for line in inspect.getsource(cls).splitlines():
-        m = re.match(r"\s+(\w+)\s*:[^=]+=[^#]+#\s*(.+)$", line)
-        if m:
-            docs[m.group(1)] = m.group(2).strip()
+    for klass in reversed([k for k in cls.__mro__ if dataclasses.is_dataclass(k)]):
+        for line in inspect.getsource(klass).splitlines():
+            m = re.match(r"\s+(\w+)\s*:[^=]+=[^#]+#\s*(.+)$", line)
+            if m:
+                docs[m.group(1)] = m.group(2).strip()
     return docs
 
 

@@ -170,7 +170,9 @@ class ModernModel:
         _shared_constant(built, "kick_fraction", feature)
         _noise_constants(built, (feature, memory), self.noisy)
         if p.feature_coding == "regular":
+            _shared_constant(built, "jitter", feature, b2.second)
             built.trial_init.append((feature, "phase", "rand()"))
+            built.trial_init.append((feature, "target", "1"))
         return built
 
 

@@ -130,7 +130,8 @@ def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame
 NOISE_LABELS = {"cue_noise": "cue entries flipped", "cue_mask": "cue entries masked",
                 "deletion": "spike deletion probability", "background_rate": "background rate (Hz)",
                 "membrane_noise": "membrane noise sd", "weight_noise": "relative weight noise sd",
-                "weight_bits": "weight bits (32 = full)", "ablation": "fraction of neurons silenced"}
+                "weight_bits": "weight bits (32 = full)", "ablation": "fraction of neurons silenced",
+                "jitter": "spike-time jitter sd (ms)"}
 
 
 def robustness_figure(table: pd.DataFrame, config, path) -> None:

@@ -74,6 +74,7 @@ class RecallConfig:
     weight_noise: float = 0.0  # relative std of multiplicative synaptic weight noise
     weight_bits: int = 0  # quantise synaptic weights to this many bits (0: full precision)
     ablation: float = 0.0  # fraction of silenced neurons in each population
+    jitter: Quantity = qty(0 * ms)  # sd of spike-time jitter of the regular feature coders (modern)
     t_cue: Quantity = qty(100 * ms)  # cue phase: the network is clamped to the cue
     t_free: Quantity = qty(200 * ms)  # free phase after the cue
     readout_window: Quantity = qty(50 * ms)  # final state from spike counts in this last window
@@ -82,7 +83,7 @@ class RecallConfig:
     dt: Quantity = qty(0.2 * ms)  # simulation time step
     trials: int = 20  # trials per parameter point (each with its own target, cue and seed)
     seed: int = 0  # master seed: patterns, targets, cues and spikes
-    device: str = "cpp_standalone"  # 'runtime' or 'cpp_standalone'
+    device: str = "cpp_standalone"  # 'runtime', 'cpp_standalone' or 'cuda_standalone'
     out: str = ""  # output folder (default results/recall/<model>-<time>)
 
 
@@ -127,6 +128,7 @@ def validate(config: RecallConfig, params) -> None:
     if config.n_features < 2 or config.n_patterns < 1 or config.trials < 1:
         raise ConfigError("n_features must be >= 2, n_patterns >= 1 and trials >= 1")
     noise.validate(config)
+    noise.check_jitter(config, params)
     if config.cued_pattern >= config.n_patterns:
         raise ConfigError(f"cued_pattern must be < n_patterns ({config.n_patterns}) or -1 for random, "
                           f"got {config.cued_pattern}")

@@ -21,6 +21,7 @@ import brian2 as b2
 import numpy as np
 import pandas as pd
 
+from hopfield_brian import sweep
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.protocols import recall
 
@@ -35,6 +36,7 @@ STRENGTHS = {
     "weight_noise": [0.0, 0.5, 1.0, 2.0, 4.0],
     "weight_bits": [0, 8, 4, 2, 1],
     "ablation": [0.0, 0.1, 0.2, 0.4, 0.6],
+    "jitter": [0.0 * b2.ms, 1 * b2.ms, 2 * b2.ms, 4 * b2.ms, 8 * b2.ms],  # modern (regular coders) only
 }
 
 
@@ -51,6 +53,8 @@ def full_grid(config, grid):
                           f"(noise types: {', '.join(STRENGTHS)})")
     points = []
     for name, default in STRENGTHS.items():
+        if name == "jitter" and config.model != "modern" and name not in grid:
+            continue
         for value in grid.get(name, default):
             points.append({name: value})
     return points
@@ -66,8 +70,8 @@ def robustness_table(res: dict, grid: list[dict]) -> pd.DataFrame:
     summary = res["summary"].copy()
     labels = [noise_of(p) for p in grid]
     summary["noise"] = [name for name, _ in labels]
-    summary["strength"] = [float(v / b2.Hz) if isinstance(v, b2.Quantity) else (32.0 if n == "weight_bits" and v == 0
-                                                                                else float(v)) for n, v in labels]
+    summary["strength"] = [float(sweep.plain(v)) if isinstance(v, b2.Quantity) else  # Hz, ms
+                           (32.0 if n == "weight_bits" and v == 0 else float(v)) for n, v in labels]
     ref = res["trials"].groupby("point")["reference_final_overlap"].mean()
     summary["reference_final_overlap_mean"] = summary["point"].map(ref)
     keep = ["noise", "strength", "trials", "success_rate", "success_ci_low", "success_ci_high",

@@ -73,7 +73,7 @@ class SequenceConfig(DelayParams):
     trials: int = 20  # trials per parameter point
     seed: int = 0  # master seed: patterns, cued sequences, cues and spikes
     dt: Quantity = qty(0.1 * ms)  # simulation time step
-    device: str = "cpp_standalone"  # 'runtime' or 'cpp_standalone'
+    device: str = "cpp_standalone"  # 'runtime', 'cpp_standalone' or 'cuda_standalone'
     out: str = ""  # output folder (default results/sequence/delay-<time>)
 
     @property
@@ -209,6 +209,11 @@ def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
     out["spikes_per_trial"] = g["n_spikes"].mean()
     out["synaptic_events_per_trial"] = g["synaptic_events"].mean()
     return out.reset_index()
+
+
+def build_only(config, params=None, grid=None) -> list:
+    """``--build-only``: compile every structure of the run, write no results."""
+    return spt.build_structures(prepare(config, grid), duration)
 
 
 def run_trials(config: SequenceConfig, grid=None, workers=None) -> dict:

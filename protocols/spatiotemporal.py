@@ -88,7 +88,7 @@ class SpatiotemporalConfig(DelayParams):
     trials: int = 20  # trials per parameter point
     seed: int = 0  # master seed: patterns, targets, cues and spikes
     dt: Quantity = qty(0.1 * ms)  # simulation time step
-    device: str = "cpp_standalone"  # 'runtime' or 'cpp_standalone'
+    device: str = "cpp_standalone"  # 'runtime', 'cpp_standalone' or 'cuda_standalone'
     out: str = ""  # output folder (default results/spatiotemporal/delay-<time>)
 
     @property
@@ -272,6 +272,25 @@ def run_points(points: list, store, *, jobs, score, duration_of, workers=None, p
     return stats
 
 
+def build_structures(points: list, duration_of) -> list:
+    """Generate and compile the build of every distinct model, run nothing: ``(folder, seconds)`` each."""
+    built, seen = [], set()
+    for pt in points:
+        if id(pt.model) in seen:
+            continue
+        seen.add(id(pt.model))
+        c = pt.config
+        sim = Simulator(pt.model, c.device, duration_of(pt) * b2.second, c.dt, run_values(pt))
+        sim.close()
+        built.append((sim.build_dir, sim.build_time))
+    return built
+
+
+def build_only(config, params=None, grid=None) -> list:
+    """``--build-only``: compile every structure of the run, write no results."""
+    return build_structures(prepare(config, grid), duration)
+
+
 def parameter_columns(config) -> dict:
     """Every parameter of a point as flat columns (units in the names)."""
     cols = {}
@@ -422,7 +441,12 @@ def curves(res: dict, base) -> dict:
 def rate_comparison(config: SpatiotemporalConfig, timing: pd.DataFrame, workers=None) -> pd.DataFrame:
     """Timing code versus rate code on matched content: the same N features, M memories and cue
     fraction, run by the recall protocol's ``config.model`` (spikes, synaptic events and time to
-    retrieval per retrieved memory)."""
+    retrieval per retrieved memory, both from cue onset).
+
+    The modern rate model gets the beta at which the cued memory's evidence beats the other M - 1
+    by a factor e^5, beta = (5 + ln M) / (N x cue fraction), so that both codes are compared where
+    their references retrieve.
+    """
     from hopfield_brian.protocols.recall import RecallConfig
     from hopfield_brian.protocols.recall import run_trials as rate_trials
 
@@ -430,11 +454,14 @@ def rate_comparison(config: SpatiotemporalConfig, timing: pd.DataFrame, workers=
     rc = RecallConfig(model=config.model, n_features=config.n_features, n_patterns=n_stored,
                       cue_noise=0.0, cue_mask=1.0 - config.cue_keep, trials=config.trials, seed=config.seed,
                       device=config.device)
-    rate = rate_trials(rc, paradigm.model_params(config.model), workers=workers)["trials"]
+    params = paradigm.model_params(config.model)
+    if config.model == "modern":
+        params = dataclasses.replace(params, beta=(5 + np.log(n_stored)) / (config.n_features * config.cue_keep))
+    rate = rate_trials(rc, params, workers=workers)["trials"]
     rows = []
     for system, t, ttr, success in (
             ("timing (delay memory)", timing, timing["time_to_replay_ms"], timing["success"]),
-            (f"rate ({config.model})", rate, rate["time_to_retrieval_ms"], rate["success"])):
+            (f"rate ({config.model})", rate, rate["time_to_retrieval_ms"] + float(rc.t_cue / ms), rate["success"])):
         rows.append({"system": system, "n_features": config.n_features, "n_patterns": n_stored,
                      "cue_fraction": config.cue_keep, "success_rate": float(np.mean(success)),
                      "spikes_per_retrieval": float(t["n_spikes"].mean()),

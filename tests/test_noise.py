@@ -92,3 +92,30 @@ def test_perturbed_arrays_are_drawn_per_trial_and_skipped_when_off():
     assert a["alive_memory"].sum() == 3 and a["alive_feature"].sum() == 24
     rel = a["keys"] / model.weight_values()["keys"] - 1
     assert 0.4 < rel.std() < 0.6
+
+
+def _isis(spikes, neurons):
+    i, t = spikes["feature"]
+    return np.concatenate([np.diff(np.sort(t[i == k])) for k in neurons])
+
+
+def test_jitter_displaces_each_spike_independently_keeping_the_rate(open_loop):
+    model, keys, sim = open_loop
+    on = np.nonzero(keys[0] > 0)[0]  # ON neurons of +1 entries fire at 200 Hz (5 ms period)
+    clean = _isis(sim.run_trial(Trial(keys[0], 4)), on)
+    jittered = _isis(sim.run_trial(Trial(keys[0], 4, values={"jitter": 1 * b2.ms})), on)
+    assert clean.std() < 0.15e-3  # regular, up to the 0.2 ms time step
+    # independent displacements of sd 1 ms: successive intervals differ by sd sqrt(2) ms
+    assert 1.25e-3 < jittered.std() < 1.6e-3
+    assert jittered.mean() == pytest.approx(5e-3, rel=0.02)  # no drift of the rate
+
+
+def test_jitter_is_refused_for_poisson_spikes():
+    import dataclasses
+
+    from hopfield_brian.equations.classical import ClassicalParams
+
+    with pytest.raises(ConfigError, match="regular rate coders"):
+        noise.check_jitter(dataclasses.replace(RecallConfig(), jitter=1 * b2.ms), ClassicalParams())
+    with pytest.raises(ConfigError, match=">= 0 ms"):
+        noise.validate(dataclasses.replace(RecallConfig(), jitter=-1 * b2.ms))
