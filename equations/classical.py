@@ -46,7 +46,7 @@ RECURRENT_SYNAPSE = dict(
 ACTIVITY_SYNAPSE = dict(on_pre="activity_post += 1.0 / (n_neurons * rate_max_pre * tau_inhibition)")
 
 # Escape noise with spike deletion (thinning) and background Poisson spikes.
-THRESHOLD = "rand() < alive * ((1 - deletion) * rate + background_rate) * dt"
+THRESHOLD = "rand() < alive * ((1 - deletion) * {rate} + background_rate) * dt"  # {rate}: see jitter.py
 
 # Input noise ("membrane noise", Ornstein-Uhlenbeck through xi) of std membrane_noise on the
 # local field, whose signal is +-1. Only in the equations when switched on (structural option).

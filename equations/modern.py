@@ -106,7 +106,7 @@ SUMMED_EVIDENCE = dict(model="Z_post = evidence_pre : 1 (summed)")
 LATERAL_INHIBITION = dict(on_pre="inhibition_post += eta_inhibition")
 
 # Escape noise with spike deletion (thinning) and background Poisson spikes.
-POISSON_THRESHOLD = "rand() < alive * ((1 - deletion) * rate + background_rate) * dt"
+POISSON_THRESHOLD = "rand() < alive * ((1 - deletion) * {rate} + background_rate) * dt"  # {rate}: see jitter.py
 # Regular coding: every crossing of the target phase is a cycle (custom event, subtracts one
 # period); the cycle emits a spike unless deleted; background spikes come on top. Spike-time
 # jitter: each cycle's target is 1 + rate * delta, delta ~ N(0, jitter^2), so that spike k sits

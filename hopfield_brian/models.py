@@ -16,6 +16,7 @@ import brian2 as b2
 import numpy as np
 
 from hopfield_brian.equations import classical as ceq
+from hopfield_brian.equations import jitter as jeq
 from hopfield_brian.equations import modern as meq
 
 from .errors import ConfigError
@@ -43,12 +44,14 @@ def _shared_constant(built: Built, name: str, group, unit=None) -> None:
     built.tunables.setdefault(name, []).append((group, name, unit))
 
 
-def _noise_constants(built: Built, groups, noisy: bool) -> None:
+def _noise_constants(built: Built, groups, noisy: bool, jittered=()) -> None:
     for g in groups:
         _shared_constant(built, "deletion", g)
         _shared_constant(built, "background_rate", g, b2.Hz)
         if noisy:
             _shared_constant(built, "membrane_noise", g)
+    for g in jittered:
+        _shared_constant(built, "jitter", g, b2.second)
 
 
 class ModernModel:
@@ -62,7 +65,7 @@ class ModernModel:
     synaptic_arrays = ("keys", "values")
 
     def __init__(self, params: meq.ModernParams, keys: np.ndarray, values: np.ndarray | None = None,
-                 noisy: bool = False):
+                 noisy: bool = False, jittered: bool = False):
         if params.normalisation not in meq.NORMALISATIONS:
             raise ConfigError(
                 f"unknown normalisation {params.normalisation!r}; choose from {', '.join(meq.NORMALISATIONS)}"
@@ -78,10 +81,11 @@ class ModernModel:
             raise ConfigError(f"keys and values differ in count: {self.keys.shape[0]} != {self.values.shape[0]}")
         self.n_patterns, self.n_features = self.keys.shape
         self.noisy = noisy  # input noise terms in the equations (a structural option)
+        self.jittered = jittered  # jitter filters for the Poisson populations (a structural option)
 
     def structure(self) -> tuple:
         """What the compiled network depends on besides the parameters' structural fields."""
-        return (self.name, self.n_features, self.n_patterns, self.noisy)
+        return (self.name, self.n_features, self.n_patterns, self.noisy, self.jittered)
 
     def runtime_values(self) -> dict:
         """Values of the tunable variables implied by the parameters."""
@@ -117,13 +121,15 @@ class ModernModel:
                                      events={"cycle": meq.REGULAR_CYCLE}, method="euler", name="feature")
             feature.run_on_event("cycle", meq.REGULAR_CYCLE_RESET)
         else:
-            feature = b2.NeuronGroup(2 * n, feature_eqs, threshold=meq.POISSON_THRESHOLD, method="euler",
+            feature = b2.NeuronGroup(2 * n, feature_eqs + (jeq.JITTER_EQS if self.jittered else ""),
+                                     threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered), method="euler",
                                      name="feature")
         feature.polarity = np.r_[np.ones(n), -np.ones(n)]
         memory_eqs = (meq.MEMORY_EQS.format(noise_u=meq.NOISE_U if self.noisy else "") + noise
-                      + (meq.EXACT_MEMORY_EQS if p.normalisation == "exact" else meq.WTA_MEMORY_EQS))
-        memory = b2.NeuronGroup(m, memory_eqs, threshold=meq.POISSON_THRESHOLD,
-                                method="euler" if self.noisy else "exact", name="memory")
+                      + (meq.EXACT_MEMORY_EQS if p.normalisation == "exact" else meq.WTA_MEMORY_EQS)
+                      + (jeq.JITTER_EQS if self.jittered else ""))
+        memory = b2.NeuronGroup(m, memory_eqs, threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered),
+                                method="euler" if self.noisy or self.jittered else "exact", name="memory")
         feature.alive = 1
         memory.alive = 1
 
@@ -168,7 +174,8 @@ class ModernModel:
         _shared_constant(built, "t_kick", feature, b2.second)
         _shared_constant(built, "kick_duration", feature, b2.second)
         _shared_constant(built, "kick_fraction", feature)
-        _noise_constants(built, (feature, memory), self.noisy)
+        poisson = [memory] + ([feature] if p.feature_coding == "poisson" else [])
+        _noise_constants(built, (feature, memory), self.noisy, poisson if self.jittered else ())
         if p.feature_coding == "regular":
             _shared_constant(built, "jitter", feature, b2.second)
             built.trial_init.append((feature, "phase", "rand()"))
@@ -187,10 +194,11 @@ class ClassicalModel:
     synaptic_arrays = ("recurrent",)
 
     def __init__(self, params: ceq.ClassicalParams, patterns: np.ndarray, kind: str, noisy: bool = False,
-                 learned: tuple[np.ndarray, np.ndarray] | None = None):
+                 learned: tuple[np.ndarray, np.ndarray] | None = None, jittered: bool = False):
         """``learned``: couplings and biases learned by plasticity, instead of the analytic ones."""
         self.params = params
         self.noisy = noisy  # input noise terms in the equations (a structural option)
+        self.jittered = jittered  # jitter filters in the equations (a structural option)
         self.kind = kind
         self.patterns = np.asarray(patterns, dtype=float)
         self.n_patterns, self.n_features = self.patterns.shape
@@ -201,7 +209,7 @@ class ClassicalModel:
     def structure(self) -> tuple:
         """What the compiled network depends on besides the parameters' structural fields
         (the number of patterns is not among them: it only changes the couplings)."""
-        return (self.name, self.n_features, self.noisy)
+        return (self.name, self.n_features, self.noisy, self.jittered)
 
     def runtime_values(self) -> dict:
         p = self.params
@@ -238,9 +246,9 @@ class ClassicalModel:
     def build(self) -> Built:
         p, n = self.params, self.n_features
         eqs = ceq.NEURON_EQS.format(noise_h=ceq.NOISE_H if self.noisy else "") + (
-            ceq.NOISE_PARAMETER if self.noisy else "")
-        neurons = b2.NeuronGroup(n, eqs, threshold=ceq.THRESHOLD, method="euler" if self.noisy else "exact",
-                                 name="neuron")
+            ceq.NOISE_PARAMETER if self.noisy else "") + (jeq.JITTER_EQS if self.jittered else "")
+        neurons = b2.NeuronGroup(n, eqs, threshold=jeq.threshold(ceq.THRESHOLD, self.jittered),
+                                 method="euler" if self.noisy or self.jittered else "exact", name="neuron")
         neurons.alive = 1
         inhibitor = b2.NeuronGroup(1, ceq.INHIBITOR_EQS + "trial_seed : integer (shared, constant)  # random seed\n",
                                    method="exact", name="inhibitor")
@@ -264,5 +272,5 @@ class ClassicalModel:
         _shared_constant(built, "temperature", neurons)
         _shared_constant(built, "inhibition_gain", neurons)
         _shared_constant(built, "t_cue", neurons, b2.second)
-        _noise_constants(built, (neurons,), self.noisy)
+        _noise_constants(built, (neurons,), self.noisy, (neurons,) if self.jittered else ())
         return built

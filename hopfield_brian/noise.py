@@ -10,7 +10,7 @@
 | ``weight_noise`` | relative std of multiplicative synaptic weight noise | synapses |
 | ``weight_bits`` | quantise synaptic weights to k bits (0: full precision) | synapses |
 | ``ablation`` | fraction of silenced neurons in each population | neurons |
-| ``jitter`` | sd of Gaussian spike-time displacements (s) | regular coders |
+| ``jitter`` | sd of independent spike-time displacements (s) | every neuron |
 
 All of them combine in one run, and all but ``membrane_noise`` vary at run
 time on one standalone build (``membrane_noise`` adds noise terms to the
@@ -18,12 +18,12 @@ equations: a run with it > 0 builds once more). Weight noise, quantisation and
 ablation are drawn afresh for every trial from the trial's random stream.
 The numpy references see the cue perturbations only.
 
-Spike-time jitter displaces every spike of the deterministic (regular) rate
-coders of the modern feature layer by an independent N(0, jitter^2). It is
-not offered for escape-noise (Poisson) neurons: displacing the spikes of a
-Poisson train independently gives a Poisson train again, of the rate smoothed
-by the jitter kernel, which on these models' 20 ms filters changes nothing
-measurable.
+Spike-time jitter displaces every spike by an independent amount of sd
+``jitter``: N(0, jitter^2) for the deterministic (regular) rate coders of the
+modern feature layer (at run time on every build), a gamma(2) delay for
+escape-noise neurons, which then fire at their rate filtered by that kernel
+(exact for Poisson trains: :mod:`hopfield_brian.equations.jitter`; the
+filters are in the equations only when jitter > 0, one more build).
 """
 
 from __future__ import annotations
@@ -54,17 +54,10 @@ def validate(config) -> None:
         raise ConfigError(f"jitter must be >= 0 ms, got {config.jitter}")
 
 
-def check_jitter(config, params) -> None:
-    """Spike-time jitter needs the regular coders (see the module docstring)."""
-    if config.jitter > 0 * b2.second and getattr(params, "feature_coding", None) != "regular":
-        raise ConfigError("jitter acts on the regular rate coders of the modern feature layer "
-                          "(--model modern, feature_coding=regular); Poisson spikes stay Poisson when jittered")
-
-
 def run_values(config, model) -> dict:
     """Run-time values of the spiking noise sources for the model's tunables."""
     out = {"deletion": config.deletion, "background_rate": config.background_rate}
-    if getattr(model.params, "feature_coding", None) == "regular":
+    if getattr(model.params, "feature_coding", None) == "regular" or model.jittered:
         out["jitter"] = config.jitter
     if model.noisy:
         out["membrane_noise"] = config.membrane_noise

@@ -56,7 +56,7 @@ STORAGES = ("analytic", "hebbian")
 
 
 def store(model: str, params, stored: np.ndarray, kind: str, noisy: bool = False, storage: str = "analytic",
-          seed: int = 0, storage_params=None):
+          seed: int = 0, storage_params=None, jittered: bool = False):
     """The network model holding ``stored`` patterns.
 
     ``storage``: 'analytic' couplings, or 'hebbian': learned from spikes
@@ -64,7 +64,7 @@ def store(model: str, params, stored: np.ndarray, kind: str, noisy: bool = False
     covariance rule, the modern network's keys and values by recruiting one
     memory neuron per pattern. Returns the model and the patterns in the
     coding it works in: the modern network codes every pattern in {-1, +1}.
-    ``noisy`` adds input-noise terms.
+    ``noisy`` adds input-noise terms, ``jittered`` the jitter filters of the Poisson populations.
     """
     if storage not in STORAGES:
         raise ConfigError(f"unknown storage {storage!r}; choose from {', '.join(STORAGES)}")
@@ -74,14 +74,14 @@ def store(model: str, params, stored: np.ndarray, kind: str, noisy: bool = False
             from .storage import learn_modern
 
             keys, values = learn_modern(bipolar, seed, storage_params)
-            return ModernModel(params, keys, values, noisy=noisy), bipolar, "bipolar"
-        return ModernModel(params, bipolar, noisy=noisy), bipolar, "bipolar"
+            return ModernModel(params, keys, values, noisy=noisy, jittered=jittered), bipolar, "bipolar"
+        return ModernModel(params, bipolar, noisy=noisy, jittered=jittered), bipolar, "bipolar"
     learned = None
     if storage == "hebbian":
         from .storage import learn
 
         learned = learn(stored, kind, seed, storage_params)
-    return ClassicalModel(params, stored, kind, noisy=noisy, learned=learned), stored, kind
+    return ClassicalModel(params, stored, kind, noisy=noisy, learned=learned, jittered=jittered), stored, kind
 
 
 def trial_rng(seed: int, trial: int) -> np.random.Generator:

@@ -428,42 +428,60 @@ def spatiotemporal_raster(model, spikes: pd.DataFrame, trial, path) -> None:
     ax.legend(fontsize=7, loc="upper right", ncols=2)
     m = spikes[spikes["population"] == "memory"]
     axm.scatter(m["t_ms"], m["neuron"], s=40, c=np.where(m["neuron"] == target, "tab:red", "black"), marker="|")
-    axm.set_ylim(-0.5, model.n_patterns - 0.5)
-    axm.set_ylabel("memory")
+    stored = int(trial["n_stored"]) if "n_stored" in trial else model.n_patterns
+    axm.set_ylim(-0.5, stored - 0.5)
+    axm.set_ylabel(f"memory (of {stored})")
     axm.set_xlabel("time (ms); dashed: start of the replay cycle")
     fig.savefig(path, dpi=150)
     plt.close(fig)
 
 
+def _rate_curve(ax, table: pd.DataFrame, x: str, xlabel: str, title: str) -> None:
+    """Success (95 % band as error bars) and completeness against one cue perturbation."""
+    if not len(table):
+        ax.axis("off")
+        return
+    t = table.sort_values(x)
+    ax.errorbar(t[x], t["success_rate"], yerr=[t["success_rate"] - t["success_ci_low"],
+                                               t["success_ci_high"] - t["success_rate"]],
+                marker="o", capsize=2, label="success")
+    ax.plot(t[x], t["completeness_mean"], marker="s", label="completeness")
+    ax.axhline(0.9, color="k", lw=0.6, ls=":")
+    ax.set(xlabel=xlabel, ylabel="rate", title=title, ylim=(-0.05, 1.05))
+    ax.legend(fontsize=7)
+
+
 def spatiotemporal_curves(curves: dict, path) -> None:
-    """Capacity curves (success against M, one line per N) and the jitter curve (success and timing
-    error against the cue jitter)."""
+    """Capacity curves (success against M, one line per N and T), and success, completeness and
+    timing error against cue jitter, cue spike deletion and the cue fraction."""
     sns.set_theme(style="ticks", context="paper")
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5), layout="constrained")
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7), layout="constrained")
+    ax = axes[0, 0]
     cap = curves.get("capacity", pd.DataFrame())
     if len(cap):
-        for n, c in cap.groupby("n_features"):
+        for (n, t), c in cap.groupby(["n_features", "cycle_ms"]):
             c = c.sort_values("n_stored")
-            axes[0].errorbar(c["n_stored"], c["success_rate"],
-                             yerr=[c["success_rate"] - c["success_ci_low"], c["success_ci_high"] - c["success_rate"]],
-                             marker="o", capsize=2, label=f"N = {n}")
-        axes[0].set_xscale("log")
-        axes[0].axhline(0.9, color="k", lw=0.6, ls=":")
-        axes[0].legend(fontsize=7)
-    axes[0].set(xlabel="stored patterns M", ylabel="success rate", title="capacity")
+            ax.errorbar(c["n_stored"], c["success_rate"],
+                        yerr=[c["success_rate"] - c["success_ci_low"], c["success_ci_high"] - c["success_rate"]],
+                        marker="o", capsize=2, label=f"N = {n}, T = {t:g} ms")
+        ax.set_xscale("log")
+        ax.axhline(0.9, color="k", lw=0.6, ls=":")
+        ax.legend(fontsize=7)
+    ax.set(xlabel="stored patterns M", ylabel="success rate", title="capacity")
+    _rate_curve(axes[0, 1], curves.get("jitter", pd.DataFrame()), "cue_jitter_ms", "cue jitter sd (ms)",
+                "robustness to cue jitter")
     jit = curves.get("jitter", pd.DataFrame())
+    ax = axes[0, 2]
     if len(jit):
         j = jit.sort_values("cue_jitter_ms")
-        axes[1].errorbar(j["cue_jitter_ms"], j["success_rate"],
-                         yerr=[j["success_rate"] - j["success_ci_low"], j["success_ci_high"] - j["success_rate"]],
-                         marker="o", capsize=2, label="success")
-        axes[1].plot(j["cue_jitter_ms"], j["completeness_mean"], marker="s", label="completeness")
-        axes[1].axhline(0.9, color="k", lw=0.6, ls=":")
-        axes[1].legend(fontsize=7)
-        axes[2].plot(j["cue_jitter_ms"], j["median_error_ms"], marker="o")
-        axes[2].axhline(2.0, color="k", lw=0.6, ls=":")
-    axes[1].set(xlabel="cue jitter (ms)", ylabel="rate", title="robustness to cue jitter")
-    axes[2].set(xlabel="cue jitter (ms)", ylabel="median timing error (ms)", title="replay timing")
+        ax.plot(j["cue_jitter_ms"], j["median_error_ms"], marker="o")
+        ax.axhline(2.0, color="k", lw=0.6, ls=":")
+    ax.set(xlabel="cue jitter sd (ms)", ylabel="median timing error (ms)", title="replay timing")
+    _rate_curve(axes[1, 0], curves.get("deletion", pd.DataFrame()), "cue_deletion",
+                "probability that a cue spike is deleted", "robustness to cue spike deletion")
+    _rate_curve(axes[1, 1], curves.get("partial", pd.DataFrame()), "cue_keep",
+                "fraction of the pattern's spikes in the cue", "partial cues")
+    axes[1, 2].axis("off")
     fig.savefig(path, dpi=150)
     plt.close(fig)
 

@@ -158,7 +158,7 @@ def prepare(config: AttentionConfig, params, grid) -> tuple[list[recall.Point], 
         tables = validate(pt.config, pt.params)
         values = load_values(pt.config)
         if values is not None:
-            pt.model = ModernModel(pt.params, pt.stored, values, noisy=pt.model.noisy)
+            pt.model = ModernModel(pt.params, pt.stored, values, noisy=pt.model.noisy, jittered=pt.model.jittered)
         pt.queries = load_queries(pt.config)
     return points, tables
 

@@ -74,7 +74,7 @@ class RecallConfig:
     weight_noise: float = 0.0  # relative std of multiplicative synaptic weight noise
     weight_bits: int = 0  # quantise synaptic weights to this many bits (0: full precision)
     ablation: float = 0.0  # fraction of silenced neurons in each population
-    jitter: Quantity = qty(0 * ms)  # sd of spike-time jitter of the regular feature coders (modern)
+    jitter: Quantity = qty(0 * ms)  # sd of spike-time jitter of every neuron (0 or >= dt)
     t_cue: Quantity = qty(100 * ms)  # cue phase: the network is clamped to the cue
     t_free: Quantity = qty(200 * ms)  # free phase after the cue
     readout_window: Quantity = qty(50 * ms)  # final state from spike counts in this last window
@@ -128,7 +128,8 @@ def validate(config: RecallConfig, params) -> None:
     if config.n_features < 2 or config.n_patterns < 1 or config.trials < 1:
         raise ConfigError("n_features must be >= 2, n_patterns >= 1 and trials >= 1")
     noise.validate(config)
-    noise.check_jitter(config, params)
+    if 0 * ms < config.jitter < config.dt:
+        raise ConfigError(f"jitter must be 0 or at least dt ({config.dt}), got {config.jitter}")
     if config.cued_pattern >= config.n_patterns:
         raise ConfigError(f"cued_pattern must be < n_patterns ({config.n_patterns}) or -1 for random, "
                           f"got {config.cued_pattern}")
@@ -155,6 +156,7 @@ def prepare(config: RecallConfig, params, grid=None) -> list[Point]:
         validate(c, p)
         stored, kind = load_patterns(c)
         model, stored, kind = paradigm.store(c.model, p, stored, kind, noisy=c.membrane_noise > 0,
+                                             jittered=c.jitter > 0 * ms,
                                              storage=c.storage, seed=c.seed, storage_params=storage_params(c))
         points.append(Point(index, swept, c, p, model, stored, kind))
     return points

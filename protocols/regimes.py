@@ -104,7 +104,7 @@ class KickedModel(ModernModel):
     """The modern network with the kick's timing among its run-time values (same build)."""
 
     def __init__(self, model: ModernModel, t_kick, kick_duration, kick_fraction: float):
-        super().__init__(model.params, model.keys, model.values, noisy=model.noisy)
+        super().__init__(model.params, model.keys, model.values, noisy=model.noisy, jittered=model.jittered)
         self.kick = {"t_kick": t_kick, "kick_duration": kick_duration, "kick_fraction": kick_fraction}
 
     def runtime_values(self) -> dict:
@@ -148,7 +148,7 @@ def prepare(config, params, grid) -> list[recall.Point]:
         model = pt.model
         if c.clusters:
             pt.stored = clustered_patterns(c.n_patterns, c.n_features, c.clusters, c.cluster_flip, c.seed)
-            model = ModernModel(pt.params, pt.stored, noisy=model.noisy)
+            model = ModernModel(pt.params, pt.stored, noisy=model.noisy, jittered=model.jittered)
         kicking = c.kick_fraction > 0
         pt.model = KickedModel(model, c.t_cue + c.kick_at if kicking else 0 * ms,
                                c.kick_duration if kicking else 0 * ms, c.kick_fraction)

@@ -2,11 +2,11 @@
 
 For every noise type of ``hopfield_brian.noise`` (cue flips, partial cue, spike
 deletion, background spikes, membrane noise, weight noise, weight
-quantisation, ablation) the recall trial runs at several strengths, one noise
+quantisation, ablation, spike-time jitter) the recall trial runs at several strengths, one noise
 at a time, the others at the base configuration's values (cue flips at
 ``cue_noise``). Trial r of every point uses the same targets and cue draws.
-All points run on one build per structure (two when membrane noise is swept:
-it adds noise terms to the equations).
+All points run on one build per structure (one more each for membrane noise
+and jitter > 0: they add terms to the equations).
 
 Writes ``robustness.csv`` (success rate with 95 % Wilson intervals, final
 overlap, numpy reference, per noise type and strength) and ``robustness.png``
@@ -36,7 +36,7 @@ STRENGTHS = {
     "weight_noise": [0.0, 0.5, 1.0, 2.0, 4.0],
     "weight_bits": [0, 8, 4, 2, 1],
     "ablation": [0.0, 0.1, 0.2, 0.4, 0.6],
-    "jitter": [0.0 * b2.ms, 1 * b2.ms, 2 * b2.ms, 4 * b2.ms, 8 * b2.ms],  # modern (regular coders) only
+    "jitter": [0.0 * b2.ms, 1 * b2.ms, 2 * b2.ms, 4 * b2.ms, 8 * b2.ms],
 }
 
 
@@ -53,8 +53,6 @@ def full_grid(config, grid):
                           f"(noise types: {', '.join(STRENGTHS)})")
     points = []
     for name, default in STRENGTHS.items():
-        if name == "jitter" and config.model != "modern" and name not in grid:
-            continue
         for value in grid.get(name, default):
             points.append({name: value})
     return points

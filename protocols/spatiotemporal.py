@@ -56,6 +56,12 @@ DEFAULT_LOAD = 100  # random patterns stored when n_patterns is 0
 CAPACITY_SIZES = (25, 100)  # N of the default capacity curves (one build each)
 CAPACITY_LOADS = (3, 10, 30, 100, 300, 1000, 3000, 10000)
 JITTERS_MS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
+CYCLES_MS = (10, 40)  # further cycle lengths T of the N = 25 capacity curve (one build each; 20 ms above)
+DELETIONS = (0.2, 0.4, 0.6, 0.8)  # cue spike deletion probabilities of the default deletion curve
+KEEPS = (0.1, 0.2, 0.3, 0.75, 1.0)  # cue fractions of the default partial-cue curve (0.5: the base)
+# The default curves: the swept names that make a point belong to each.
+CURVES = {"capacity": {"n_patterns", "n_features", "cycle"}, "jitter": {"cue_jitter"},
+          "deletion": {"cue_deletion"}, "partial": {"cue_keep"}}
 DISTANCE_TAU = 5 * ms  # van Rossum time constant
 VP_Q = 1 / ms  # Victor-Purpura cost per second of shift (1 per ms)
 
@@ -122,14 +128,18 @@ class Point:
 
 
 def full_grid(config, grid):
-    """The user's grid, or the default capacity points (M) and jitter points (cue_jitter)."""
+    """The user's grid, or the default curves: capacity against M for two N (and two more cycle
+    lengths T at the smaller N), and cue jitter, cue spike deletion and partial cues at the base."""
     if grid:
         return grid
-    jitters = [{"cue_jitter": j * ms} for j in JITTERS_MS]
-    if config.spike_patterns:  # the user's patterns: the jitter curve only
-        return jitters
+    cues = ([{"cue_jitter": j * ms} for j in JITTERS_MS] + [{"cue_deletion": p} for p in DELETIONS]
+            + [{"cue_keep": k} for k in KEEPS])
+    if config.spike_patterns:  # the user's patterns: the cue curves only
+        return cues
     loads = [{"n_features": n, "n_patterns": m} for n in CAPACITY_SIZES for m in CAPACITY_LOADS]
-    return loads + jitters
+    cycles = [{"n_features": CAPACITY_SIZES[0], "n_patterns": m, "cycle": t * ms}
+              for t in CYCLES_MS for m in CAPACITY_LOADS if m <= 1000]
+    return loads + cycles + cues
 
 
 def validate_common(config) -> None:
@@ -426,15 +436,23 @@ def capacity(summary: pd.DataFrame, threshold: float = SUCCESS_THRESHOLD) -> flo
 
 
 def curves(res: dict, base) -> dict:
-    """Capacity curve (points differing from the base only in M) and jitter curve (only in cue_jitter)."""
+    """The default curves (see ``CURVES``), each with its points' N, T, M and cue settings; the base
+    point joins every cue curve."""
     summary = res["summary"]
+    base_index = _base_point(res["points"], base)
     out = {}
-    for name, cols in (("capacity", {"n_patterns", "n_features"}), ("jitter", {"cue_jitter"})):
+    for name, cols in CURVES.items():
         idx = [pt.index for pt in res["points"] if pt.swept and set(pt.swept) <= cols]
+        if name != "capacity":
+            idx.append(base_index)
         out[name] = summary[summary["point"].isin(idx)].copy()
-        out[name]["n_features"] = [res["points"][i].config.n_features for i in out[name]["point"]]
-        out[name]["cue_jitter_ms"] = [float(res["points"][i].config.cue_jitter / ms) for i in out[name]["point"]]
-        out[name]["n_patterns"] = [res["points"][i].n_stored for i in out[name]["point"]]
+        pts = [res["points"][i] for i in out[name]["point"]]
+        out[name]["n_features"] = [p.config.n_features for p in pts]
+        out[name]["cycle_ms"] = [float(p.config.cycle / ms) for p in pts]
+        out[name]["n_patterns"] = [p.n_stored for p in pts]
+        out[name]["cue_jitter_ms"] = [float(p.config.cue_jitter / ms) for p in pts]
+        out[name]["cue_deletion"] = [p.config.cue_deletion for p in pts]
+        out[name]["cue_keep"] = [p.config.cue_keep for p in pts]
     return out
 
 
@@ -478,7 +496,7 @@ def main(config: SpatiotemporalConfig, params=None, grid=None, workers=None, qui
 
     grid = full_grid(config, grid)
     points = prepare(config, grid)
-    default = not any(k not in ("n_patterns", "n_features", "cue_jitter") for pt in points for k in pt.swept)
+    default = all(set(pt.swept) <= cols for pt in points for cols in [set().union(*CURVES.values())])
 
     def extra(res, stage):
         base_index = _base_point(res["points"], config)
@@ -507,9 +525,9 @@ def main(config: SpatiotemporalConfig, params=None, grid=None, workers=None, qui
 
 def _base_point(points, config) -> int:
     """The point with the base configuration (the first one if the grid does not hold it)."""
+    keys = ("n_patterns", "n_features", "cycle", "cue_jitter", "cue_deletion", "cue_keep")
     for pt in points:
-        if (pt.config.n_patterns == config.n_patterns and pt.config.cue_jitter == config.cue_jitter
-                and pt.config.n_features == config.n_features):
+        if all(getattr(pt.config, k) == getattr(config, k) for k in keys):
             return pt.index
     return points[0].index
 
@@ -520,8 +538,8 @@ def report(res: dict, config) -> str:
              f"{t['completeness'].mean():.2f}, median timing error {t['median_error_ms'].median():.2f} ms, "
              f"{res['compilations']} compilation(s) ({res['build_time_s']:.0f} s), wall {res['wall_s']:.1f} s"]
     if "curves" in res:
-        for n, cur in res["curves"]["capacity"].groupby("n_features"):
-            lines.append(f"capacity (success >= {SUCCESS_THRESHOLD:.0%}) at N = {n}, T = {config.cycle / ms:g} ms: "
+        for (n, t), cur in res["curves"]["capacity"].groupby(["n_features", "cycle_ms"]):
+            lines.append(f"capacity (success >= {SUCCESS_THRESHOLD:.0%}) at N = {n}, T = {t:g} ms: "
                          f"M = {capacity(cur):g} (largest tested M below the first failing one)")
     lines.append(res["summary"].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     if "comparison" in res:

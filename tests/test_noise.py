@@ -110,12 +110,35 @@ def test_jitter_displaces_each_spike_independently_keeping_the_rate(open_loop):
     assert jittered.mean() == pytest.approx(5e-3, rel=0.02)  # no drift of the rate
 
 
-def test_jitter_is_refused_for_poisson_spikes():
+def test_jitter_of_escape_noise_neurons_delays_onsets_by_the_kernel_and_keeps_the_rate():
+    """Displacement theorem: the jittered Poisson train has the rate filtered by the gamma(2) kernel."""
+    from hopfield_brian.equations.classical import ClassicalParams
+    from hopfield_brian.models import ClassicalModel
+
+    x = pat.generate("bipolar", 3, 64, 0.5, seed=1)
+    cue = np.ones(64)  # every neuron clamped at rate_max = 200 Hz for the whole second
+    model = ClassicalModel(ClassicalParams(), x, "bipolar", jittered=True)
+    values = model.runtime_values() | {"t_cue": 10 * b2.second, "deletion": 0.0, "background_rate": 0 * b2.Hz}
+    sim = Simulator(model, "cpp_standalone", 1 * b2.second, 0.2 * b2.ms, values)
+    try:
+        runs = {j: sim.run_trial(Trial(cue, 5, values={"jitter": j * b2.ms}))["neuron"][1] for j in (0.2, 5.0)}
+    finally:
+        sim.close()
+    steady = {j: np.sum(t >= 0.05) / (64 * 0.95) for j, t in runs.items()}
+    assert steady[5.0] == pytest.approx(200, rel=0.05) and steady[0.2] == pytest.approx(200, rel=0.05)
+    # spikes in the first 5 ms: 200 Hz x integral of the gamma(2) CDF (tau = 5 ms / sqrt 2) = 0.17 per neuron
+    early = np.sum(runs[5.0] < 0.005) / 64
+    assert 0.1 < early < 0.25
+    assert np.sum(runs[0.2] < 0.005) / 64 > 0.8  # unjittered within a step or two: ~1 spike per neuron
+
+
+def test_jitter_must_be_zero_or_at_least_dt():
     import dataclasses
 
-    from hopfield_brian.equations.classical import ClassicalParams
+    from hopfield_brian import paradigm
+    from hopfield_brian.protocols import recall
 
-    with pytest.raises(ConfigError, match="regular rate coders"):
-        noise.check_jitter(dataclasses.replace(RecallConfig(), jitter=1 * b2.ms), ClassicalParams())
+    with pytest.raises(ConfigError, match="at least dt"):
+        recall.validate(dataclasses.replace(RecallConfig(), jitter=0.1 * b2.ms), paradigm.model_params("modern"))
     with pytest.raises(ConfigError, match=">= 0 ms"):
         noise.validate(dataclasses.replace(RecallConfig(), jitter=-1 * b2.ms))
