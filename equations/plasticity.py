@@ -85,6 +85,7 @@ class StorageParams:
     gate_fraction: float = 0.75  # learning during the last fraction f of each presentation
     tau_trace: Quantity = qty(20 * ms)  # time constant of the activity traces
     rate_max: Quantity = qty(200 * Hz)  # rate of an active neuron while a pattern is presented
+    dt: Quantity = qty(0.1 * ms)  # time step of the storage simulation
     eta: float = 1.0  # learning rate
     forget_rate: Quantity = qty(0 * Hz)  # passive weight decay (0: no forgetting)
     w_max: float = 0.0  # soft bound on |w| (0: unbounded)

@@ -106,6 +106,12 @@ def select(names: str, path: str = "") -> list[EnergyTable]:
     return [known[n] for n in chosen]
 
 
+def synaptic_events(spikes: dict, fanout: dict, stop: float = np.inf) -> dict:
+    """Synaptic events (spikes x fan-out) per population before ``stop`` (s)."""
+    return {pop: int(np.sum(np.asarray(fanout[pop])[np.asarray(i)[np.asarray(t) < stop]]))
+            for pop, (i, t) in spikes.items()}
+
+
 def spiking_ops(spikes: dict, fanout: dict, n_neurons: int, steps: int, stop: float = np.inf,
                 plastic_updates: int = 0) -> dict:
     """Operations of a spiking run up to time ``stop`` (s).
@@ -115,11 +121,8 @@ def spiking_ops(spikes: dict, fanout: dict, n_neurons: int, steps: int, stop: fl
     updated each step (all populations); ``steps``: time steps simulated.
     Every synaptic event reads its weight once.
     """
-    events = n_spikes = 0
-    for pop, (i, t) in spikes.items():
-        sel = np.asarray(i)[np.asarray(t) < stop]
-        n_spikes += int(sel.size)
-        events += int(np.sum(np.asarray(fanout[pop])[sel]))
+    events = sum(synaptic_events(spikes, fanout, stop).values())
+    n_spikes = sum(int(np.sum(np.asarray(t) < stop)) for _, t in spikes.values())
     return {"synaptic_event": events, "spike": n_spikes, "neuron_update": int(n_neurons) * int(steps),
             "plastic_update": int(plastic_updates), "memory_read": events}
 

@@ -36,7 +36,7 @@ class _StorageNetwork:
 
     @staticmethod
     def _learning_synapses(source, target, eqs: str, name: str, params: peq.StorageParams, pre, post):
-        syn = b2.Synapses(source, target, eqs, method="euler", name=name)
+        syn = b2.Synapses(source, target, eqs, method="euler", name=name, dt=params.dt)
         syn.connect(i=pre, j=post)
         syn.eta, syn.forget_rate, syn.w_max = params.eta, params.forget_rate, params.w_max
         return syn
@@ -52,7 +52,7 @@ class HebbianStorage(_StorageNetwork):
         p = params
         self.stimulus = b2.TimedArray(np.zeros(self.shape), dt=p.t_present, name="patterns")
         neurons = b2.NeuronGroup(n_features, peq.NEURON_EQS, threshold=peq.THRESHOLD, reset=peq.RESET,
-                                 method="euler", name="storage_neurons")
+                                 method="euler", name="storage_neurons", dt=p.dt)
         neurons.rate_max = p.rate_max
         neurons.phase = "rand()"
         pre, post = np.nonzero(~np.eye(n_features, dtype=bool))
@@ -84,10 +84,10 @@ class ModernStorage(_StorageNetwork):
         p, m, n = params, n_patterns, n_features
         self.stimulus = b2.TimedArray(np.zeros((m, 2 * n)), dt=p.t_present, name="patterns")
         feature = b2.NeuronGroup(2 * n, peq.FEATURE_EQS, threshold=peq.THRESHOLD, reset=peq.RESET,
-                                 method="euler", name="storage_features")
+                                 method="euler", name="storage_features", dt=p.dt)
         feature.polarity = np.r_[np.ones(n), -np.ones(n)]
         memory = b2.NeuronGroup(m, peq.MEMORY_EQS, threshold=peq.THRESHOLD, reset=peq.RESET, method="euler",
-                                name="storage_memories")
+                                name="storage_memories", dt=p.dt)
         for group in (feature, memory):
             group.rate_max = p.rate_max
             group.phase = "rand()"
@@ -128,9 +128,17 @@ def learned_model_arrays(couplings: np.ndarray, kind: str, coding_level: float) 
 _CACHE: dict = {}  # the last storage build, valid until the device is selected again
 
 
+def plastic_updates(model: str, n_patterns: int, n_features: int, params: peq.StorageParams) -> int:
+    """Plastic weight updates of one storage run: every learning synapse is updated at every time
+    step (a clock-driven rule): N (N - 1) recurrent synapses (classical) or 2 x 2N M key and value
+    synapses (modern), for M presentations of t_present."""
+    synapses = 4 * n_features * n_patterns if model == "modern" else n_features * (n_features - 1)
+    return synapses * int(round(n_patterns * float(params.t_present / params.dt)))
+
+
 def _storage(model: str, shape: tuple, level: float, seed: int, params: peq.StorageParams):
     """The compiled storage network for this shape and timing (built once, reused by run_args)."""
-    structure = (params.t_present, params.gate_fraction, params.tau_trace, params.rate_max)
+    structure = (params.t_present, params.gate_fraction, params.tau_trace, params.rate_max, params.dt)
     key = repr((model, shape, level, seed, structure))
     if _CACHE.get("key") != key or _CACHE.get("activation") != simulator.ACTIVATIONS[0]:
         storage = (ModernStorage(*shape, params, seed) if model == "modern"

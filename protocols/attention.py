@@ -203,6 +203,8 @@ def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanou
         row[f"spikes_{w:g}ms"] = ops["spike"]
         row[f"synaptic_events_{w:g}ms"] = ops["synaptic_event"]
         row[f"neuron_updates_{w:g}ms"] = ops["neuron_update"]
+        for pop, events in energy.synaptic_events(spikes, fanout, stop).items():
+            row[f"synaptic_events_{pop}_{w:g}ms"] = events
     return row
 
 
@@ -238,6 +240,8 @@ def attention_table(res: dict, tables: list[energy.EnergyTable]) -> pd.DataFrame
                    "accuracy": (t[f"output_overlap_{w:g}ms"] >= readout.SUCCESS_OVERLAP).mean(),
                    "output_overlap": t[f"output_overlap_{w:g}ms"].mean(), "tv": t[f"tv_{w:g}ms"].mean(),
                    "spikes_per_query": ops["spike"],
+                   **{f"synaptic_events_{pop}": t[f"synaptic_events_{pop}_{w:g}ms"].mean()
+                      for pop in ("feature", "memory")},
                    "rate_per_neuron_Hz": ops["spike"] / ((2 * n + m + 1) * duration[w])}
             for table in tables:
                 row[f"energy_{table.name}_nJ"] = energy.energy_pj(ops, table) / 1e3

@@ -27,7 +27,7 @@ import brian2 as b2
 import numpy as np
 import pandas as pd
 
-from hopfield_brian import reference, sweep
+from hopfield_brian import energy, reference, storage, sweep
 from hopfield_brian.protocols import recall
 
 HELP = "memories learned by plasticity; forgetting curve against learning rate"
@@ -68,9 +68,14 @@ def forgetting_table(res: dict) -> pd.DataFrame:
     m = res["points"][0].config.n_patterns
     s["age"] = m - 1 - s["cued_pattern"]
     s["weight_correlation"] = [weight_correlation(pt) for pt in res["points"]]
+    # storage cost: every learning synapse updated every step (Loihi: 120 pJ per plastic update)
+    s["plastic_updates"] = [storage.plastic_updates(pt.config.model, pt.config.n_patterns, pt.config.n_features,
+                                                    recall.storage_params(pt.config)) for pt in res["points"]]
+    s["storage_energy_loihi_uJ"] = s["plastic_updates"] * energy.TABLES["loihi"].cost("plastic_update") * 1e-6
     curve = [c for c in sweep.parameter_columns(s.columns, res["swept"]) if c != "cued_pattern"]
     return s[[*curve, "age", "cued_pattern", "trials", "success_rate", "success_ci_low", "success_ci_high",
-              "final_overlap_mean", "reference_success_rate", "weight_correlation"]].sort_values(
+              "final_overlap_mean", "reference_success_rate", "weight_correlation", "plastic_updates",
+              "storage_energy_loihi_uJ"]].sort_values(
         [*curve, "age"], ignore_index=True)
 
 

@@ -57,6 +57,8 @@ def test_operation_counts_equal_spikes_times_fanout(run):
         # every feature spike reaches the M memory neurons; every memory spike the 2N feature neurons
         # and the normaliser
         assert row["synaptic_events_50ms"] == feature * m + memory * (2 * n + 1)
+        assert row["synaptic_events_feature_50ms"] == feature * m
+        assert row["synaptic_events_memory_50ms"] == memory * (2 * n + 1)
         assert row["spikes_50ms"] == feature + memory
         assert row["neuron_updates_50ms"] == (2 * n + m + 1) * 450  # 90 ms at dt = 0.2 ms
 

@@ -17,6 +17,16 @@ def test_spiking_ops_count_every_spike_times_its_fanout_up_to_stop():
     ops = energy.spiking_ops(spikes, fanout, n_neurons=3, steps=100, stop=0.02)
     # before 20 ms: a spikes 0, 1, 1 (3 + 5 + 5) and b once (7)
     assert ops == {"synaptic_event": 20, "spike": 4, "neuron_update": 300, "plastic_update": 0, "memory_read": 20}
+    assert energy.synaptic_events(spikes, fanout, stop=0.02) == {"a": 13, "b": 7}
+
+
+def test_plastic_updates_of_a_storage_run():
+    from hopfield_brian.equations.plasticity import StorageParams
+    from hopfield_brian.storage import plastic_updates
+
+    p = StorageParams()  # 200 ms presentations at 0.1 ms: 2000 steps each
+    assert plastic_updates("classical", 3, 10, p) == 10 * 9 * 3 * 2000
+    assert plastic_updates("modern", 3, 10, p) == 2 * (2 * 10 * 3) * 3 * 2000
 
 
 def test_attention_and_classical_ops_by_hand():
