@@ -114,12 +114,26 @@ def protocol_config(args):
     return config, params, grid
 
 
+def _check_not_overridden(args, user_swept: set, grid) -> None:
+    """A --set value that the protocol's default grid sweeps would be silently replaced: refuse it."""
+    from hopfield_brian import config as cfg
+    from hopfield_brian import sweep
+
+    overridden = (set(cfg.parse_assignments(args.set)) & set(sweep.swept_names(grid))) - user_swept
+    if overridden:
+        names = ", ".join(sorted(overridden))
+        raise ConfigError(f"{names}: swept by the {args.protocol} protocol's default grid, so --set would be "
+                          f"ignored; give the values with --sweep {sorted(overridden)[0]}=V1,V2,... instead")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         module = _protocol(args.protocol)
         config, params, grid = protocol_config(args)
+        user_swept = set(grid)
         grid = module.full_grid(config, grid)
+        _check_not_overridden(args, user_swept, grid)
         if args.build_only:
             from hopfield_brian.protocols import recall
 

@@ -95,7 +95,7 @@ def test_bad_input_gives_one_line_and_exit_2(case, tmp_path, monkeypatch, capsys
     np.save(tmp_path / "values.npy", np.ones((5, 32)))
     np.save(tmp_path / "queries.npy", np.ones((3, 7)))
     args, message = BAD[case]
-    assert cli.main(["run", "attention", "--trials", "1", "--set", "n_features=32", "--set", "n_patterns=4",
+    assert cli.main(["run", "attention", "--trials", "1", "--set", "n_features=32", "--sweep", "n_patterns=4",
                      *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]

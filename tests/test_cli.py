@@ -112,3 +112,13 @@ def test_script_and_entry_point_run_outside_the_repository(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("protocol, name", [("capacity", "n_patterns"), ("attention", "beta"),
+                                            ("storage", "learning_rate")])
+def test_a_set_value_the_default_grid_would_replace_is_refused(protocol, name, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", protocol, "--set", f"{name}=2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{name}: swept by the {protocol} protocol's default grid" in err[0]
+    assert not (tmp_path / "results").exists()

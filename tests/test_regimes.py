@@ -82,11 +82,12 @@ def test_basin_is_the_largest_fraction_below_the_first_failure():
 # ------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("args, message", [
-    (["--set", "kick_fraction=1.5"], "kick_fraction"),
+    (["--sweep", "kick_fraction=1.5"], "kick_fraction"),
+    (["--set", "beta=0.2"], "swept by the regimes protocol's default grid"),
     (["--model", "classical"], "modern"),
     (["--set", "settle=600ms"], "settle"),
     (["--set", "clusters=3"], "divisible"),
-    (["--set", "kick_fraction=0.2", "--set", "kick_at=480ms"], "t_free"),
+    (["--sweep", "kick_fraction=0.2", "--set", "kick_at=480ms"], "t_free"),
     (["--set", "cluster_flip=0.7"], "cluster_flip"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
