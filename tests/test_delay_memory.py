@@ -66,10 +66,11 @@ def test_model_rejects_delays_below_dt_and_off_grid_latencies():
 def test_one_build_serves_every_load_and_jitter():
     cfg = spt.SpatiotemporalConfig(trials=2)
     points = spt.prepare(cfg, spt.full_grid(cfg, None))
-    by_n = {}
+    by_structure = {}
     for pt in points:
-        by_n.setdefault(pt.config.n_features, set()).add(id(pt.model))
-    assert all(len(models) == 1 for models in by_n.values())  # one build per N
+        by_structure.setdefault((pt.config.n_features, pt.config.cycle), set()).add(id(pt.model))
+    assert len(by_structure) == 4  # N = 25 at T = 10, 20, 40 ms; N = 100 at 20 ms
+    assert all(len(models) == 1 for models in by_structure.values())  # one build per (N, T)
     pt = next(p for p in points if p.config.n_features == 100 and p.n_stored == 10)
     assert pt.alive.sum() == 10 and pt.alive[:10].all()
 
