@@ -68,7 +68,7 @@ def test_one_build_serves_every_load_and_jitter():
     points = spt.prepare(cfg, spt.full_grid(cfg, None))
     by_structure = {}
     for pt in points:
-        by_structure.setdefault((pt.config.n_features, pt.config.cycle), set()).add(id(pt.model))
+        by_structure.setdefault((pt.config.n_features, float(pt.config.cycle)), set()).add(id(pt.model))
     assert len(by_structure) == 4  # N = 25 at T = 10, 20, 40 ms; N = 100 at 20 ms
     assert all(len(models) == 1 for models in by_structure.values())  # one build per (N, T)
     pt = next(p for p in points if p.config.n_features == 100 and p.n_stored == 10)
