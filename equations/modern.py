@@ -111,7 +111,9 @@ POISSON_THRESHOLD = "rand() < alive * ((1 - deletion) * {rate} + background_rate
 # period); the cycle emits a spike unless deleted; background spikes come on top. Spike-time
 # jitter: each cycle's target is 1 + rate * delta, delta ~ N(0, jitter^2), so that spike k sits
 # at its unjittered time plus its own delta (displacements are independent: the period is always
-# subtracted whole); delta is clipped to one period either way.
+# subtracted whole). That holds while jitter is small against the period (<= 0.3 / rate, 1.5 ms
+# at 200 Hz): delta is clipped to one period either way and spikes cannot swap order, so larger
+# jitters bunch spikes and spread them less than asked.
 REGULAR_THRESHOLD = ("(phase >= target and (deletion == 0 or rand() >= deletion)) or "
                      "(background_rate > 0 * Hz and rand() < alive * background_rate * dt)")
 REGULAR_CYCLE = "phase >= target"

@@ -37,7 +37,9 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help=f"modern or classical (default {getattr(module, 'DEFAULT_MODEL', 'modern')})")
     p.add_argument("--patterns", metavar="FILE", help="stored patterns, .npy or .csv, M x N, {0,1} or {-1,+1}")
-    p.add_argument("--trials", type=int, metavar="K", help="number of trials (default 20)")
+    trials = getattr(module, "defaults", lambda m: {})(getattr(module, "DEFAULT_MODEL", "modern")).get(
+        "trials", _config_class(module)().trials)
+    p.add_argument("--trials", type=int, metavar="K", help=f"trials per parameter point (default {trials})")
     p.add_argument("--seed", type=int, metavar="S", help="master seed (default 0)")
     p.add_argument("--device", help="runtime, cpp_standalone (default) or cuda_standalone")
     p.add_argument("--out", metavar="DIR", help=f"output folder (default results/{name}/<model>-<time>)")
@@ -117,9 +119,10 @@ def protocol_config(args):
 def _check_not_overridden(args, user_swept: set, grid) -> None:
     """A --set value that the protocol's default grid sweeps would be silently replaced: refuse it."""
     from hopfield_brian import config as cfg
-    from hopfield_brian import sweep
 
-    overridden = (set(cfg.parse_assignments(args.set)) & set(sweep.swept_names(grid))) - user_swept
+    points = grid if isinstance(grid, list) else [grid]
+    everywhere = set.intersection(*(set(p) for p in points)) if points else set()  # swept at every point
+    overridden = (set(cfg.parse_assignments(args.set)) & everywhere) - user_swept
     if overridden:
         names = ", ".join(sorted(overridden))
         raise ConfigError(f"{names}: swept by the {args.protocol} protocol's default grid, so --set would be "

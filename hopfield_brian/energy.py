@@ -18,9 +18,11 @@ table. Built-in tables (pJ per operation):
   every dense weight; one neuron update = one MAC per neuron and time step;
   an exponential = 4 MACs (an assumption: no figure in the source).
 * ``loihi``: Loihi (Davies et al. 2018, IEEE Micro 38:82, Table 2; 14 nm):
-  23.6 pJ per synaptic spike operation, 81 pJ per (active) neuron update,
-  1.7 pJ per spike within a tile, 120 pJ per plastic update. Loihi runs no
-  dense products: its references are costed with ``horowitz45``'s figures.
+  23.6 pJ per synaptic spike operation (weight read included), 52 pJ per
+  (inactive) neuron update at every step and, for each spike, the 81 - 52 pJ
+  of an active update and 1.7 pJ within a tile; 120 pJ per plastic update.
+  Loihi runs no dense products: its references are costed with
+  ``horowitz45``'s figures.
 
 No table counts data movement beyond the named reads, static or idle power,
 or the cost of presenting the query (the feature layer's encoding spikes
@@ -39,7 +41,8 @@ import numpy as np
 
 from .errors import ConfigError
 
-OPERATIONS = ("synaptic_event", "neuron_update", "spike", "plastic_update", "mac", "add", "exp", "memory_read")
+OPERATIONS = ("synaptic_event", "weight_read", "neuron_update", "spike", "plastic_update", "mac", "add", "exp",
+              "memory_read")
 
 
 @dataclass(frozen=True)
@@ -54,15 +57,17 @@ class EnergyTable:
         return float(self.pj.get(operation, 0.0))
 
 
-_HOROWITZ = {"synaptic_event": 0.9, "neuron_update": 4.6, "mac": 4.6, "add": 0.9, "exp": 4 * 4.6,
-             "memory_read": 10.0}
+_HOROWITZ = {"synaptic_event": 0.9, "weight_read": 10.0, "neuron_update": 4.6, "mac": 4.6, "add": 0.9,
+             "exp": 4 * 4.6, "memory_read": 10.0}
 TABLES = {
     "mac_ac": EnergyTable("mac_ac", "E_MAC 4.6 pJ / E_AC 0.9 pJ convention (Horowitz 2014, fp32, 45 nm)",
                           {"synaptic_event": 0.9, "mac": 4.6, "add": 0.9}),
     "horowitz45": EnergyTable("horowitz45", "Horowitz 2014 (ISSCC), 45 nm, fp32, 8 kB SRAM reads", _HOROWITZ),
+    # Loihi's synaptic operation includes its weight read; a neuron-step costs the inactive update,
+    # a spike adds the active-minus-inactive update and the in-tile spike
     "loihi": EnergyTable("loihi", "Davies et al. 2018 (IEEE Micro), Loihi, 14 nm; references at Horowitz 45 nm",
-                         {**_HOROWITZ, "synaptic_event": 23.6, "neuron_update": 81.0, "spike": 1.7,
-                          "plastic_update": 120.0}),
+                         {**_HOROWITZ, "synaptic_event": 23.6, "weight_read": 0.0, "neuron_update": 52.0,
+                          "spike": 81.0 - 52.0 + 1.7, "plastic_update": 120.0}),
 }
 # What each system's count leaves out (written next to every energy table).
 LEFT_OUT = "static and idle power, data movement beyond the counted weight reads, query presentation off-chip"
@@ -113,18 +118,19 @@ def synaptic_events(spikes: dict, fanout: dict, stop: float = np.inf) -> dict:
 
 
 def spiking_ops(spikes: dict, fanout: dict, n_neurons: int, steps: int, stop: float = np.inf,
-                plastic_updates: int = 0) -> dict:
+                plastic_updates: int = 0, summed_terms: int = 0) -> dict:
     """Operations of a spiking run up to time ``stop`` (s).
 
     ``spikes``: population -> (neuron indices, times in s); ``fanout``:
     population -> synapses per neuron (array); ``n_neurons``: every neuron
-    updated each step (all populations); ``steps``: time steps simulated.
-    Every synaptic event reads its weight once.
+    updated each step (all populations); ``steps``: time steps simulated;
+    ``summed_terms``: terms of summed variables added every step (the exact
+    normaliser's M). Every synaptic event reads its weight once.
     """
     events = sum(synaptic_events(spikes, fanout, stop).values())
     n_spikes = sum(int(np.sum(np.asarray(t) < stop)) for _, t in spikes.values())
     return {"synaptic_event": events, "spike": n_spikes, "neuron_update": int(n_neurons) * int(steps),
-            "plastic_update": int(plastic_updates), "memory_read": events}
+            "plastic_update": int(plastic_updates), "weight_read": events, "add": int(summed_terms) * int(steps)}
 
 
 def attention_ops(n_memories: int, n_features: int, n_values: int | None = None, n_steps: int = 1) -> dict:
@@ -141,10 +147,11 @@ def attention_ops(n_memories: int, n_features: int, n_values: int | None = None,
     return {"mac": dense + n_steps * m, "exp": n_steps * m, "add": n_steps * m, "memory_read": dense}
 
 
-def classical_ops(n_neurons: int, sweeps: int) -> dict:
-    """Operations of the classical network: N MACs per unit update, N updates per sweep."""
+def classical_ops(n_neurons: int, sweeps: float) -> dict:
+    """Operations of the classical network: N MACs per unit update, N updates per sweep (``sweeps``
+    may be a mean over trials)."""
     n = int(n_neurons)
-    return {"mac": int(sweeps) * n * n, "memory_read": int(sweeps) * n * n}
+    return {"mac": sweeps * n * n, "memory_read": sweeps * n * n}
 
 
 def energy_pj(ops: dict, table: EnergyTable) -> float:
@@ -152,19 +159,23 @@ def energy_pj(ops: dict, table: EnergyTable) -> float:
     return float(sum(count * table.cost(op) for op, count in ops.items()))
 
 
+PER_SPIKE = ("synaptic_event", "weight_read", "spike")  # operations that scale with the spikes
+
+
 def break_even_rate(ops: dict, table: EnergyTable, reference_pj: float, n_neurons: int, duration: float) -> float:
     """Mean rate per neuron (Hz) below which the spiking run would cost less than ``reference_pj``.
 
-    The spiking energy is a fixed part (neuron updates) plus a part
-    proportional to the spikes, each spike costing its fan-out in synaptic
-    events and weight reads as in ``ops``. 0 when the fixed part alone costs
-    more than the reference; NaN when the run has no spikes to scale.
+    The spiking energy is a part proportional to the spikes (each spike
+    costing its fan-out in synaptic events and weight reads as in ``ops``)
+    plus a fixed part (everything else: neuron updates, summed-variable
+    additions, plastic updates). 0 when the fixed part alone costs more than
+    the reference; NaN when the run has no spikes to scale; inf when spikes
+    cost nothing under the table.
     """
     if ops.get("spike", 0) == 0:
         return float("nan")
-    fixed = ops.get("neuron_update", 0) * table.cost("neuron_update")
-    per_spike = (energy_pj(ops, table) - fixed - ops.get("plastic_update", 0) * table.cost("plastic_update")) \
-        / ops["spike"]
-    if per_spike <= 0:
+    scaling = energy_pj({k: v for k, v in ops.items() if k in PER_SPIKE}, table)
+    fixed = energy_pj(ops, table) - scaling
+    if scaling <= 0:
         return float("inf")
-    return max(0.0, (reference_pj - fixed) / (per_spike * n_neurons * duration))
+    return max(0.0, (reference_pj - fixed) / (scaling / ops["spike"] * n_neurons * duration))

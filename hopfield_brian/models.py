@@ -93,6 +93,11 @@ class ModernModel:
         return {"beta": p.beta, "rate_feature": p.rate_feature, "rate_memory": p.rate_memory,
                 "feedback_gain": p.feedback_gain}
 
+    @property
+    def summed_terms(self) -> int:
+        """Terms of summed variables added at every time step (the exact normaliser's M)."""
+        return self.n_patterns if self.params.normalisation == "exact" else 0
+
     def encode_cue(self, cue: np.ndarray) -> np.ndarray:
         """Per-neuron cue values: the ON and the OFF neuron of feature i both hold cue_i."""
         cue = np.asarray(cue, dtype=float)
@@ -122,14 +127,15 @@ class ModernModel:
             feature.run_on_event("cycle", meq.REGULAR_CYCLE_RESET)
         else:
             feature = b2.NeuronGroup(2 * n, feature_eqs + (jeq.JITTER_EQS if self.jittered else ""),
-                                     threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered), method="euler",
+                                     threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered),
+                                     method="euler" if self.noisy or not self.jittered else "exponential_euler",
                                      name="feature")
         feature.polarity = np.r_[np.ones(n), -np.ones(n)]
         memory_eqs = (meq.MEMORY_EQS.format(noise_u=meq.NOISE_U if self.noisy else "") + noise
                       + (meq.EXACT_MEMORY_EQS if p.normalisation == "exact" else meq.WTA_MEMORY_EQS)
                       + (jeq.JITTER_EQS if self.jittered else ""))
         memory = b2.NeuronGroup(m, memory_eqs, threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered),
-                                method="euler" if self.noisy or self.jittered else "exact", name="memory")
+                                method=jeq.method(self.noisy, self.jittered), name="memory")
         feature.alive = 1
         memory.alive = 1
 
@@ -158,7 +164,10 @@ class ModernModel:
         built = Built(network=net, cue=(feature, "cue"), seed=(hub, "trial_seed"), monitors=monitors,
                       namespace={"tau_key": p.tau_key, "tau_value": p.tau_value, "eta_inhibition": p.eta_inhibition,
                                  "n_features": n},
-                      fanout={"feature": np.full(2 * n, m), "memory": np.full(m, 2 * n + 1)},
+                      # a memory spike reaches the 2N features, and the inhibitor (wta); the exact
+                      # normaliser is a summed variable, M additions per step (summed_terms)
+                      fanout={"feature": np.full(2 * n, m),
+                              "memory": np.full(m, 2 * n + int(p.normalisation == "wta"))},
                       arrays={"keys": (keys, "w", 2 * n * m), "values": (values, "w", 2 * n * m),
                               "alive_feature": (feature, "alive", 2 * n), "alive_memory": (memory, "alive", m)})
         for name, value in self.weight_values().items():
@@ -248,7 +257,7 @@ class ClassicalModel:
         eqs = ceq.NEURON_EQS.format(noise_h=ceq.NOISE_H if self.noisy else "") + (
             ceq.NOISE_PARAMETER if self.noisy else "") + (jeq.JITTER_EQS if self.jittered else "")
         neurons = b2.NeuronGroup(n, eqs, threshold=jeq.threshold(ceq.THRESHOLD, self.jittered),
-                                 method="euler" if self.noisy or self.jittered else "exact", name="neuron")
+                                 method=jeq.method(self.noisy, self.jittered), name="neuron")
         neurons.alive = 1
         inhibitor = b2.NeuronGroup(1, ceq.INHIBITOR_EQS + "trial_seed : integer (shared, constant)  # random seed\n",
                                    method="exact", name="inhibitor")

@@ -12,9 +12,9 @@
 | ``ablation`` | fraction of silenced neurons in each population | neurons |
 | ``jitter`` | sd of independent spike-time displacements (s) | every neuron |
 
-All of them combine in one run, and all but ``membrane_noise`` vary at run
-time on one standalone build (``membrane_noise`` adds noise terms to the
-equations: a run with it > 0 builds once more). Weight noise, quantisation and
+All of them combine in one run, and all vary at run time on one standalone
+build, except that ``membrane_noise`` > 0 and ``jitter`` > 0 each add terms
+to the equations (one more build each; their strengths then vary at run time). Weight noise, quantisation and
 ablation are drawn afresh for every trial from the trial's random stream.
 The numpy references see the cue perturbations only.
 
@@ -50,8 +50,6 @@ def validate(config) -> None:
         raise ConfigError(f"weight_noise must be >= 0, got {config.weight_noise}")
     if config.weight_bits < 0:
         raise ConfigError(f"weight_bits must be >= 1 bit (or 0 for full precision), got {config.weight_bits}")
-    if config.jitter < 0 * b2.second:
-        raise ConfigError(f"jitter must be >= 0 ms, got {config.jitter}")
 
 
 def run_values(config, model) -> dict:

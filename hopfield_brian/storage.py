@@ -1,8 +1,10 @@
 """Storage by plasticity: learn the couplings of either network from spikes.
 
 The patterns are presented one after the other (the neurons driven by them,
-see :mod:`hopfield_brian.equations.plasticity`); the recurrent synapses learn
-by the covariance rule. One cpp_standalone build serves any patterns of the
+see :mod:`hopfield_brian.equations.plasticity`): the classical network's
+recurrent synapses learn by the covariance rule, the modern network's key and
+value synapses by Hebbian rules gated by the memory neuron recruited for the
+pattern. One cpp_standalone build serves any patterns of the
 same shape, learning rate and forgetting rate (all passed as run_args).
 """
 

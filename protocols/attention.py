@@ -158,7 +158,8 @@ def prepare(config: AttentionConfig, params, grid) -> tuple[list[recall.Point], 
         tables = validate(pt.config, pt.params)
         values = load_values(pt.config)
         if values is not None:
-            pt.model = ModernModel(pt.params, pt.stored, values, noisy=pt.model.noisy, jittered=pt.model.jittered)
+            pt.model = ModernModel(pt.params, pt.model.keys, values, noisy=pt.model.noisy,
+                                   jittered=pt.model.jittered)
         pt.queries = load_queries(pt.config)
     return points, tables
 
@@ -182,13 +183,14 @@ def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanou
     wanted = values[target]
     row = {"attention_output_overlap": _overlap(np.sign(out_ref), wanted)}
     row["attention_success"] = bool(row["attention_output_overlap"] >= readout.SUCCESS_OVERLAP)
-    counts = {}
-    classical = reference.hebbian_couplings(keys, "bipolar")
-    final = reference.classical_recall(*classical, (cue > 0).astype(float), np.random.default_rng(target),
-                                       counts=counts)
-    row["classical_output_overlap"] = _overlap(2 * final - 1, keys[target])
-    row["classical_success"] = bool(row["classical_output_overlap"] >= readout.SUCCESS_OVERLAP)
-    row["classical_sweeps"] = int(counts["sweeps"])
+    if values is keys:  # the classical network is auto-associative: no hetero-associative counterpart
+        counts = {}
+        classical = reference.hebbian_couplings(keys, "bipolar")
+        final = reference.classical_recall(*classical, (cue > 0).astype(float), np.random.default_rng(target),
+                                           counts=counts)
+        row["classical_output_overlap"] = _overlap(2 * final - 1, keys[target])
+        row["classical_success"] = bool(row["classical_output_overlap"] >= readout.SUCCESS_OVERLAP)
+        row["classical_sweeps"] = int(counts["sweeps"])
     i, t = spikes["memory"]
     settle, dt = float(c.settle), float(c.dt)
     n_neurons = 2 * model.n_features + model.n_patterns + 1
@@ -199,10 +201,12 @@ def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanou
         out = np.sign(hist @ values)
         row[f"tv_{w:g}ms"] = _tv(hist, p_ref)
         row[f"output_overlap_{w:g}ms"] = _overlap(out, wanted)
-        ops = energy.spiking_ops(spikes, fanout, n_neurons, int(round(stop / dt)), stop=stop)
+        ops = energy.spiking_ops(spikes, fanout, n_neurons, int(round(stop / dt)), stop=stop,
+                                 summed_terms=model.summed_terms)
         row[f"spikes_{w:g}ms"] = ops["spike"]
         row[f"synaptic_events_{w:g}ms"] = ops["synaptic_event"]
         row[f"neuron_updates_{w:g}ms"] = ops["neuron_update"]
+        row[f"summed_additions_{w:g}ms"] = ops["add"]
         for pop, events in energy.synaptic_events(spikes, fanout, stop).items():
             row[f"synaptic_events_{pop}_{w:g}ms"] = events
     return row
@@ -219,8 +223,9 @@ def attention_table(res: dict, tables: list[energy.EnergyTable]) -> pd.DataFrame
             continue
         base = {col: summary.loc[summary["point"] == pt.index, col].iloc[0] for col in swept}
         m, n = pt.model.n_patterns, pt.model.n_features
-        refs = {"attention": energy.attention_ops(m, n, n),
-                "classical": energy.classical_ops(n, t["classical_sweeps"].mean())}
+        refs = {"attention": energy.attention_ops(m, n, n)}
+        if "classical_sweeps" in t and t["classical_sweeps"].notna().all():  # auto-association only
+            refs["classical"] = energy.classical_ops(n, float(t["classical_sweeps"].mean()))
         ref_pj = {}
         for system, ops in refs.items():
             row = {**base, "point": pt.index, "system": system, "window_ms": np.nan, "time_to_answer_ms": np.nan,
@@ -234,7 +239,7 @@ def attention_table(res: dict, tables: list[energy.EnergyTable]) -> pd.DataFrame
         for w in windows(pt.config):
             ops = {"synaptic_event": t[f"synaptic_events_{w:g}ms"].mean(), "spike": t[f"spikes_{w:g}ms"].mean(),
                    "neuron_update": t[f"neuron_updates_{w:g}ms"].mean(),
-                   "memory_read": t[f"synaptic_events_{w:g}ms"].mean()}
+                   "weight_read": t[f"synaptic_events_{w:g}ms"].mean(), "add": t[f"summed_additions_{w:g}ms"].mean()}
             row = {**base, "point": pt.index, "system": "spiking", "window_ms": w,
                    "time_to_answer_ms": duration[w] * 1e3,
                    "accuracy": (t[f"output_overlap_{w:g}ms"] >= readout.SUCCESS_OVERLAP).mean(),
@@ -276,8 +281,8 @@ def report(table: pd.DataFrame, config: AttentionConfig, params, tables) -> str:
         if r["system"] == "spiking":
             lines.append("  spiking is cheaper than attention below a mean rate per neuron of: " + ", ".join(
                 f"{tb.name} {r[f'break_even_rate_{tb.name}_Hz']:.3g} Hz" for tb in tables))
-    lines.append(f"counted: synaptic events, spikes, neuron updates, weight reads (spiking); MACs, exponentials, "
-                 f"additions, weight reads (references). Left out: {energy.LEFT_OUT}.")
+    lines.append(f"counted: synaptic events, spikes, neuron updates, weight reads, the normaliser's additions "
+                 f"(spiking); MACs, exponentials, additions, weight reads (references). Left out: {energy.LEFT_OUT}.")
     return "\n".join(lines)
 
 

@@ -128,7 +128,7 @@ def validate(config: RecallConfig, params) -> None:
     if config.n_features < 2 or config.n_patterns < 1 or config.trials < 1:
         raise ConfigError("n_features must be >= 2, n_patterns >= 1 and trials >= 1")
     noise.validate(config)
-    if 0 * ms < config.jitter < config.dt:
+    if config.jitter != 0 * ms and config.jitter < config.dt:
         raise ConfigError(f"jitter must be 0 or at least dt ({config.dt}), got {config.jitter}")
     if config.cued_pattern >= config.n_patterns:
         raise ConfigError(f"cued_pattern must be < n_patterns ({config.n_patterns}) or -1 for random, "

@@ -36,7 +36,8 @@ STRENGTHS = {
     "weight_noise": [0.0, 0.5, 1.0, 2.0, 4.0],
     "weight_bits": [0, 8, 4, 2, 1],
     "ablation": [0.0, 0.1, 0.2, 0.4, 0.6],
-    "jitter": [0.0 * b2.ms, 1 * b2.ms, 2 * b2.ms, 4 * b2.ms, 8 * b2.ms],
+    # up to 0.3 / rate_feature: the regular coders' displacements stay independent (equations/modern.py)
+    "jitter": [0.0 * b2.ms, 0.5 * b2.ms, 1 * b2.ms, 1.5 * b2.ms, 2 * b2.ms],
 }
 
 

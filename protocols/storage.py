@@ -30,7 +30,7 @@ import pandas as pd
 from hopfield_brian import energy, reference, storage, sweep
 from hopfield_brian.protocols import recall
 
-HELP = "memories learned by plasticity; forgetting curve against learning rate"
+HELP = "memories learned by plasticity; forgetting curves (learning rate: classical, decay: modern)"
 DEFAULT_MODEL = "classical"
 AGES = (0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 29)  # ages cued by default (recent ones densely)
 
