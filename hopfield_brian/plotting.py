@@ -246,6 +246,7 @@ def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[st
                         style="feature_coding" if "feature_coding" in at else None,
                         size="rate_memory_Hz" if "rate_memory_Hz" in at else None, palette="magma", ax=ax)
         r = refs[refs["system"] == "attention"]
+        r = r.merge(varied[keys].drop_duplicates(), on=keys) if keys else r  # attention at the same point
         ax.axvline(r[e.replace(name, "mac_ac") if "mac_ac" in table_names else e].min(), color="tab:red", lw=0.8,
                    ls="--", label="attention (numpy)")
         ax.set_xscale("log")
