@@ -201,3 +201,100 @@ def progress_bar(total: int, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, unit="trial", file=sys.stderr, disable=not enabled, smoothing=0.1, leave=False)
+
+
+def run_in_folder(out: Path, identity: dict, grid, points: list, run_fn, summarise_fn, extra_files=None,
+                  info: dict | None = None) -> dict:
+    """Run (or resume) a protocol in its output folder and write its files together.
+
+    ``run_fn(store)`` runs every unfinished trial into the :class:`FolderStore`
+    and returns build statistics; ``summarise_fn(trials, swept)`` makes the
+    summary; ``extra_files(res, stage)`` writes the protocol's own tables and
+    figures. trials.csv, summary.csv, the extras and config.json (``identity``,
+    ``info``, statistics, versions) appear atomically, all or none.
+    """
+    import time
+
+    from . import results
+
+    store = FolderStore(out, identity)
+    t0 = time.perf_counter()
+    stats = run_fn(store)
+    trials = store.trials()
+    swept = swept_names(grid)
+    res = {"trials": trials, "summary": summarise_fn(trials, swept), "out": out, "points": points, "store": store,
+           "swept": swept, **stats}
+    with results.staged_files(out) as stage:
+        trials.to_csv(stage / "trials.csv", index=False)
+        res["summary"].to_csv(stage / "summary.csv", index=False)
+        if extra_files:
+            extra_files(res, stage)
+        results.write_json(stage / "config.json", {**identity, **(info or {}), **stats,
+                                                   "wall_time_s": time.perf_counter() - t0,
+                                                   "versions": results.package_versions()})
+    res["wall_s"] = time.perf_counter() - t0
+    return res
+
+
+def point_summary(trials: pd.DataFrame, swept: list[str]) -> tuple:
+    """The common head of a per-point summary: the trials grouped by point and a table with the swept
+    values, the number of trials, the success rate and its 95 % Wilson interval."""
+    cols = parameter_columns(trials.columns, swept)
+    g = trials.groupby("point")
+    out = g[cols].first() if cols else pd.DataFrame(index=g.size().index)
+    out["trials"] = g.size()
+    out["success_rate"] = g["success"].mean()
+    out["success_ci_low"], out["success_ci_high"] = wilson(g["success"].sum(), g.size())
+    return g, out
+
+
+def wilson(successes, n, z: float = 1.96):
+    """95% Wilson score interval of a binomial proportion (Wilson 1927)."""
+    successes, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    p = successes / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress: bool = False) -> dict:
+    """Run every unfinished trial of grouped grid points, one simulator (one build) per group.
+
+    ``make_simulator(base)`` builds the group's network from its first point;
+    ``jobs(point, repeats, base)`` yields one ``(key, Trial)`` per repeat, in
+    order; ``score(point, repeat, key, spikes, simulator, wall_s)`` returns the
+    trial's row and spike table, stored at once. Returns build statistics.
+    """
+    import time
+
+    done = store.done()
+    todo = {pt.index: [r for r in range(pt.config.trials) if (pt.index, r) not in done] for g in groups for pt in g}
+    stats = {"compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
+    bar = progress_bar(sum(len(v) for v in todo.values()), progress)
+    try:
+        for pts in groups:
+            if not any(todo[pt.index] for pt in pts):
+                continue
+            base = pts[0]
+            bar.set_postfix_str("building")
+            sim = make_simulator(base)
+            stats["compilations"] += sim.compilations
+            stats["build_time_s"] += sim.build_time
+            stats["workers"] = sim.workers
+            bar.set_postfix_str("")
+            bar.unpause()
+            try:
+                trials = (((pt, r, key), trial) for pt in pts
+                          for r, (key, trial) in zip(todo[pt.index], jobs(pt, todo[pt.index], base)))
+                t_last = time.perf_counter()
+                for (pt, r, key), spikes in sim.run_many(trials):
+                    now = time.perf_counter()
+                    store.add(*score(pt, r, key, spikes, sim, now - t_last))
+                    t_last = now
+                    bar.update()
+            finally:
+                sim.close()
+            stats["run_seconds"] += sim.run_seconds
+    finally:
+        bar.close()
+    return stats

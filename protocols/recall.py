@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,7 +208,7 @@ def _jobs(point: Point, repeats, base: Point):
         target, cue, rng = trial_cue(point, r)
         arrays = noise.trial_arrays(point.model, c, rng, patterns)
         trial = Trial(cue, paradigm.trial_seed(c.seed, r), run_values(point), arrays)
-        yield (point, r, target, cue, rng), trial
+        yield (target, cue, rng), trial
 
 
 def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, spikes: dict, sizes: dict,
@@ -243,40 +242,13 @@ def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, sp
 def run(points: list[Point], store, workers: int | None = None, progress: bool = False,
         extra_score=None) -> dict:
     """Run every unfinished trial of every point, one build per structure; return build statistics."""
-    trials = points[0].config.trials
-    done = store.done()
-    groups = _by_structure(points)
-    todo_total = sum(1 for pt in points for r in range(trials) if (pt.index, r) not in done)
-    stats = {"compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
-    bar = sweep.progress_bar(todo_total, progress)
-    try:
-        for pts in groups.values():
-            todo = {pt.index: [r for r in range(trials) if (pt.index, r) not in done] for pt in pts}
-            if not any(todo.values()):
-                continue
-            base = pts[0]
-            bar.set_postfix_str("building")
-            sim = _simulator(base, workers)
-            stats["compilations"] += sim.compilations
-            stats["build_time_s"] += sim.build_time
-            stats["workers"] = sim.workers
-            bar.set_postfix_str("")
-            bar.unpause()
-            sizes = base.model.neuron_counts()
-            jobs = (job for pt in pts for job in _jobs(pt, todo[pt.index], base))
-            t_last = time.perf_counter()
-            for (pt, r, target, cue, rng), spikes in sim.run_many(jobs):
-                now = time.perf_counter()
-                row, spike_table = score_trial(pt, r, target, cue, rng, spikes, sizes, sim.built.fanout,
-                                               now - t_last, extra_score)
-                t_last = now
-                store.add(row, spike_table)
-                bar.update()
-            stats["run_seconds"] += sim.run_seconds
-            sim.close()
-    finally:
-        bar.close()
-    return stats
+    def score(pt, r, key, spikes, sim, wall):
+        target, cue, rng = key
+        return score_trial(pt, r, target, cue, rng, spikes, pt.model.neuron_counts(), sim.built.fanout, wall,
+                           extra_score)
+
+    return sweep.run_grouped(list(_by_structure(points).values()), store, lambda base: _simulator(base, workers),
+                             _jobs, score, progress)
 
 
 def build_only(config: RecallConfig, params, grid=None) -> list:
@@ -310,27 +282,13 @@ def _by_structure(points: list[Point]) -> dict[tuple, list[Point]]:
 
 def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
     """One row per parameter point: swept values, success rate, overlaps, timing, spikes."""
-    cols = sweep.parameter_columns(trials.columns, swept)
-    g = trials.groupby("point")
-    out = g[cols].first() if cols else pd.DataFrame(index=g.size().index)
-    out["trials"] = g.size()
-    out["success_rate"] = g["success"].mean()
+    g, out = sweep.point_summary(trials, swept)
     out["final_overlap_mean"] = g["final_overlap"].mean()
     out["final_overlap_sd"] = g["final_overlap"].std()
     out["time_to_retrieval_ms_mean"] = g["time_to_retrieval_ms"].mean()
     out["spikes_per_trial"] = g["n_spikes"].mean()
-    out["success_ci_low"], out["success_ci_high"] = wilson(g["success"].sum(), g.size())
     out["reference_success_rate"] = g["reference_success"].mean()
     return out.reset_index()
-
-
-def wilson(successes, n, z: float = 1.96):
-    """95% Wilson score interval of a binomial proportion (Wilson 1927)."""
-    successes, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
-    p = successes / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def run_trials(config: RecallConfig, params, grid: dict | None = None, workers: int | None = None) -> dict:
@@ -356,23 +314,9 @@ def execute(protocol: str, config: RecallConfig, params, grid=None, workers: int
     out = Path(config.out) if config.out else results.default_run_dir(protocol, config.model)
     identity = {"protocol": protocol, "config": describe(dataclasses.replace(config, out="")),
                 "model_params": describe(params), "sweep": sweep.describe_grid(grid)}
-    store = sweep.FolderStore(out, identity)
-    t0 = time.perf_counter()
-    stats = run(points, store, workers, progress=not quiet, extra_score=extra_score)
-    trials = store.trials()
-    swept = sweep.swept_names(grid)
-    res = {"trials": trials, "summary": summarise(trials, swept), "out": out, "points": points, "store": store,
-           "swept": swept, **stats}
-    with results.staged_files(out) as stage:
-        trials.to_csv(stage / "trials.csv", index=False)
-        res["summary"].to_csv(stage / "summary.csv", index=False)
-        if extra_files:
-            extra_files(res, stage)
-        results.write_json(stage / "config.json", {
-            **identity, "pattern_kind": points[0].kind, "device": config.device, "seed": config.seed,
-            **stats, "wall_time_s": time.perf_counter() - t0, "versions": results.package_versions()})
-    res["wall_s"] = time.perf_counter() - t0
-    return res
+    return sweep.run_in_folder(
+        out, identity, grid, points, lambda store: run(points, store, workers, not quiet, extra_score), summarise,
+        extra_files, {"pattern_kind": points[0].kind, "device": config.device, "seed": config.seed})
 
 
 def execute_with_table(protocol: str, name: str, make_table, figure, config, params=None, grid=None,

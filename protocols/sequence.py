@@ -25,7 +25,6 @@ memories (a run-time array). Runnable as ``hopfield-brian run sequence``.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,16 +190,10 @@ def score(point: Point, repeat: int, info, spikes: dict, fanout: dict) -> dict:
 
 
 def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
-    from hopfield_brian.protocols.recall import wilson
-
-    cols = sweep.parameter_columns(trials.columns, swept)
-    g = trials.groupby("point")
-    out = g[cols].first() if cols else pd.DataFrame(index=g.size().index)
+    g, out = sweep.point_summary(trials, swept)
+    out = out.rename(columns={"success_rate": "order_accuracy"})
     out["n_sequences"] = g["n_stored"].first()
     out["sequence_length"] = g["length"].first()
-    out["trials"] = g.size()
-    out["order_accuracy"] = g["success"].mean()
-    out["success_ci_low"], out["success_ci_high"] = wilson(g["success"].sum(), g.size())
     out["memory_order_correct"] = g["order_correct"].mean()
     out["elements_in_order_mean"] = g["elements_in_order"].mean()
     out["completeness_mean"] = g["completeness"].mean()

@@ -33,7 +33,6 @@ Runnable as ``hopfield-brian run spatiotemporal``.
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -240,46 +239,24 @@ def run_values(point: Point) -> dict:
 
 
 def run_points(points: list, store, *, jobs, score, duration_of, workers=None, progress=False) -> dict:
-    """Run every unfinished trial, one build per structure; ``jobs(point, repeats)`` yields
+    """Run every unfinished trial, one build per model; ``jobs(point, repeats)`` yields
     ``(info, Trial)``; ``score(point, repeat, info, spikes, fanout)`` returns a trials-table row."""
-    done = store.done()
     groups: dict[int, list] = {}
     for pt in points:
         groups.setdefault(id(pt.model), []).append(pt)
-    todo_total = sum(1 for pt in points for r in range(pt.config.trials) if (pt.index, r) not in done)
-    stats = {"compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
-    bar = sweep.progress_bar(todo_total, progress)
-    try:
-        for pts in groups.values():
-            todo = {pt.index: [r for r in range(pt.config.trials) if (pt.index, r) not in done] for pt in pts}
-            if not any(todo.values()):
-                continue
-            base = pts[0]
-            c = base.config
-            sim = Simulator(base.model, c.device, duration_of(base) * b2.second, c.dt, run_values(base),
-                            workers=workers)
-            stats["compilations"] += sim.compilations
-            stats["build_time_s"] += sim.build_time
-            stats["workers"] = sim.workers
-            t_last = time.perf_counter()
-            try:
-                all_jobs = (((pt, r, info), trial) for pt in pts for r, (info, trial)
-                            in zip(todo[pt.index], jobs(pt, todo[pt.index])))
-                for (pt, r, info), spikes in sim.run_many(all_jobs):
-                    now = time.perf_counter()
-                    row = score(pt, r, info, spikes, sim.built.fanout)
-                    row.update({"trial": pt.index * pt.config.trials + r, "point": pt.index, "repeat": r,
-                                "wall_s": now - t_last})
-                    row.update({k: v for k, v in parameter_columns(pt.config).items() if k not in row})
-                    t_last = now
-                    store.add(row, readout.spike_table(row["trial"], spikes))
-                    bar.update()
-            finally:
-                sim.close()
-            stats["run_seconds"] += sim.run_seconds
-    finally:
-        bar.close()
-    return stats
+
+    def simulator(base):
+        c = base.config
+        return Simulator(base.model, c.device, duration_of(base) * b2.second, c.dt, run_values(base), workers=workers)
+
+    def scored(pt, r, info, spikes, sim, wall):
+        row = score(pt, r, info, spikes, sim.built.fanout)
+        row.update({"trial": pt.index * pt.config.trials + r, "point": pt.index, "repeat": r, "wall_s": wall})
+        row.update({k: v for k, v in parameter_columns(pt.config).items() if k not in row})
+        return row, readout.spike_table(row["trial"], spikes)
+
+    return sweep.run_grouped(list(groups.values()), store, simulator, lambda pt, repeats, base: jobs(pt, repeats),
+                             scored, progress)
 
 
 def build_structures(points: list, duration_of) -> list:
@@ -369,15 +346,8 @@ def score(point: Point, repeat: int, info, spikes: dict, fanout: dict) -> dict:
 
 def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
     """One row per point: swept values, success rate (Wilson interval), timing error, completeness."""
-    from hopfield_brian.protocols.recall import wilson
-
-    cols = sweep.parameter_columns(trials.columns, swept)
-    g = trials.groupby("point")
-    out = g[cols].first() if cols else pd.DataFrame(index=g.size().index)
+    g, out = sweep.point_summary(trials, swept)
     out["n_stored"] = g["n_stored"].first()
-    out["trials"] = g.size()
-    out["success_rate"] = g["success"].mean()
-    out["success_ci_low"], out["success_ci_high"] = wilson(g["success"].sum(), g.size())
     out["winner_correct_rate"] = g["winner_correct"].mean()
     out["completeness_mean"] = g["completeness"].mean()
     out["median_error_ms"] = g["median_error_ms"].median()
@@ -395,24 +365,10 @@ def execute(protocol: str, config, points, grid, *, jobs, score, duration_of, su
     out = Path(config.out) if config.out else results.default_run_dir(protocol, "delay")
     identity = {"protocol": protocol, "config": describe(dataclasses.replace(config, out="")),
                 "sweep": sweep.describe_grid(grid)}
-    store = sweep.FolderStore(out, identity)
-    t0 = time.perf_counter()
-    stats = run_points(points, store, jobs=jobs, score=score, duration_of=duration_of, workers=workers,
-                       progress=not quiet)
-    trials = store.trials()
-    swept = sweep.swept_names(grid)
-    res = {"trials": trials, "summary": summarise_fn(trials, swept), "out": out, "points": points,
-           "store": store, "swept": swept, **stats}
-    with results.staged_files(out) as stage:
-        trials.to_csv(stage / "trials.csv", index=False)
-        res["summary"].to_csv(stage / "summary.csv", index=False)
-        if extra_files:
-            extra_files(res, stage)
-        results.write_json(stage / "config.json", {**identity, "device": config.device, "seed": config.seed,
-                                                   **stats, "wall_time_s": time.perf_counter() - t0,
-                                                   "versions": results.package_versions()})
-    res["wall_s"] = time.perf_counter() - t0
-    return res
+    run_fn = lambda store: run_points(points, store, jobs=jobs, score=score,  # noqa: E731
+                                      duration_of=duration_of, workers=workers, progress=not quiet)
+    return sweep.run_in_folder(out, identity, grid, points, run_fn, summarise_fn, extra_files,
+                               {"device": config.device, "seed": config.seed})
 
 
 def run_trials(config: SpatiotemporalConfig, grid=None, workers=None) -> dict:
