@@ -35,7 +35,7 @@ the memory raster for a few queries).
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,9 +173,10 @@ def _overlap(state: np.ndarray, pattern: np.ndarray) -> float:
     return float(np.mean(state * pattern))
 
 
-def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanout: dict) -> dict:
+def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanout: dict, trajectory=None,
+          couplings: dict | None = None) -> dict:
     """Attention columns of one trial: weight error, output overlap and operations per window,
-    and the references' outcome on the same query."""
+    and the references' outcome on the same query (``couplings``: the classical network's, per point)."""
     c, model = point.config, point.model
     keys, values, beta = model.keys, model.values, model.params.beta
     p_ref, out_ref = reference.attention(cue, keys, values, beta)
@@ -185,7 +186,7 @@ def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanou
     row["attention_success"] = bool(row["attention_output_overlap"] >= readout.SUCCESS_OVERLAP)
     if values is keys:  # the classical network is auto-associative: no hetero-associative counterpart
         counts = {}
-        classical = reference.hebbian_couplings(keys, "bipolar")
+        classical = (couplings or {}).get(point.index) or reference.hebbian_couplings(keys, "bipolar")
         final = reference.classical_recall(*classical, (cue > 0).astype(float), np.random.default_rng(target),
                                            counts=counts)
         row["classical_output_overlap"] = _overlap(2 * final - 1, keys[target])
@@ -301,7 +302,10 @@ def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
         first = res["points"][0]
         plotting.queries_figure(first, res["store"].spike_table(), res["trials"], stage / "queries.png")
 
-    res = recall.execute("attention", config, params, grid, workers, quiet, extra, score, points)
+    couplings = {pt.index: reference.hebbian_couplings(pt.model.keys, "bipolar")  # once per point
+                 for pt in points if pt.model.values is pt.model.keys}
+    res = recall.execute("attention", config, params, grid, workers, quiet, extra,
+                         functools.partial(score, couplings=couplings), points)
     if not quiet:
         print(recall.report(res).splitlines()[0])
         print(report(res["attention"], config, params, tables))

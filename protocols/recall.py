@@ -203,18 +203,18 @@ def _jobs(point: Point, repeats, base: Point):
     mine, built = point.model.weight_values(), base.model.weight_values()
     differ = any(np.shape(mine[k]) != np.shape(built[k]) or not np.array_equal(mine[k], built[k]) for k in mine)
     patterns = mine if differ else None
-    c = point.config
+    c, values = point.config, run_values(point)
     for r in repeats:
         target, cue, rng = trial_cue(point, r)
         arrays = noise.trial_arrays(point.model, c, rng, patterns)
-        trial = Trial(cue, paradigm.trial_seed(c.seed, r), run_values(point), arrays)
+        trial = Trial(cue, paradigm.trial_seed(c.seed, r), values, arrays)
         yield (target, cue, rng), trial
 
 
 def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, spikes: dict, sizes: dict,
                 fanout: dict, wall: float, extra_score=None) -> tuple[dict, pd.DataFrame]:
     """Trials-table row and spike table of one finished trial; ``extra_score(point, target, cue, spikes,
-    fanout)`` adds a protocol's own columns."""
+    fanout, trajectory)`` adds a protocol's own columns (``trajectory``: bin ends and overlaps)."""
     c, model = point.config, point.model
     t_end, t_cue = float(c.t_cue + c.t_free), float(c.t_cue)
     final = model.decode_counts(readout.counts(spikes, sizes, t_end - float(c.readout_window), t_end))
@@ -234,7 +234,7 @@ def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, sp
         "wall_s": wall,
     }
     if extra_score:
-        row.update(extra_score(point, target, cue, spikes, fanout))
+        row.update(extra_score(point, target, cue, spikes, fanout, (t_bins, overlaps)))
     row.update({k: v for k, v in parameter_columns(c, point.params).items() if k not in row})
     return row, readout.spike_table(trial_id, spikes)
 

@@ -205,14 +205,12 @@ def reference_returns(keys: np.ndarray, target: int, fraction: float, beta: floa
 
 # ------------------------------------------------------------------- scoring
 
-def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanout: dict) -> dict:
-    """Regime measures and label of one trial, the reference's fixed point from the same cue,
-    and (kick points) the return after the kick."""
+def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanout: dict, traj) -> dict:
+    """Regime measures and label of one trial (``traj``: the recall read-out's overlap trajectory),
+    the reference's fixed point from the same cue, and (kick points) the return after the kick."""
     c, model = point.config, point.model
     sizes = model.neuron_counts()
     t_cue, t_end = float(c.t_cue), float(c.t_cue + c.t_free)
-    traj = readout.overlap_trajectory(model, point.stored, point.kind, spikes, sizes, t_end, float(c.bin_width),
-                                      float(c.trace_window))
     beta = model.params.beta
     row = {}
     if c.kick_fraction > 0:
