@@ -4,15 +4,22 @@
    default recall network in runtime mode and runs it, once per trial. Timed on
    ``--naive-trials`` trials (warm Cython cache) and scaled to ``--trials``.
 2. The sweep engine on cpp_standalone for the same ``--trials``-trial sweep of the
-   default recall (N = 200, M = 50), run as a user runs it (``hopfield-brian run
-   recall --trials 200``, Python start-up and result files included): once with
-   a cold build folder, once warm.
-3. A large trial (N = 1000 features, M = 1000 memories, 4e6 synapses):
-   build time, per-trial overhead (wall time minus the binary's own simulation
-   time), synaptic events per second of simulation time, peak memory.
+   default recall (N = 200, M = 50), measured two ways so that each is compared
+   like with like:
+   - in this process, as the naive loop is (``recall.main``: build with a warm
+     build folder, trials, result files and figure; brian2 already imported);
+   - as a user runs it (``hopfield-brian run recall --trials 200``), cold and
+     warm build folder, against the naive loop plus the start-up a naive script
+     pays too (interpreter, importing brian2 and the package).
+   Each also with ``--batch 1`` (one trial per binary run) to show what batching
+   trials in one binary run buys.
+3. A large trial (N = 1000 features, M = 1000 memories, 4e6 synapses), ``--large-trials``
+   trials: build time, per-trial overhead (wall time minus the binary's own
+   simulation time), synaptic events per second of simulation time, peak memory;
+   batched and one trial per binary run.
 4. Spike storage: bytes per spike in memory and on disk.
 
-Usage: .venv/bin/python benchmarks/sweep.py [--trials 200] [--naive-trials 20]
+Usage: .venv/bin/python benchmarks/sweep.py [--trials 200] [--naive-trials 20] [--large-trials 32]
 """
 
 import argparse
@@ -31,8 +38,9 @@ import numpy as np
 import pandas as pd
 
 from hopfield_brian import paradigm, readout
+from hopfield_brian.protocols import recall
 from hopfield_brian.protocols.recall import RecallConfig, prepare, run_trials
-from hopfield_brian.simulator import _activate
+from hopfield_brian.simulator import _activate, set_batch
 
 
 def naive(trials: int) -> float:
@@ -59,24 +67,44 @@ def naive(trials: int) -> float:
     return (time.perf_counter() - t0) / trials
 
 
-def engine(trials: int, build_root: Path, out: Path) -> dict:
+def startup() -> float:
+    """Seconds a fresh interpreter needs to import brian2 and the package (paid by any script)."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import hopfield_brian.protocols.recall"], check=True)
+    return time.perf_counter() - t0
+
+
+def engine(trials: int, build_root: Path, out: Path, batch: int | None = None) -> dict:
     """The sweep engine as a user runs it: one command line, Python start-up included."""
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "hopfield_brian", "run", "recall", "--trials", str(trials), "--quiet",
-                    "--out", str(out)], check=True, env={**os.environ, "HOPFIELD_BRIAN_BUILD": str(build_root)})
+                    "--out", str(out), *(["--batch", str(batch)] if batch else [])],
+                   check=True, env={**os.environ, "HOPFIELD_BRIAN_BUILD": str(build_root)})
     wall = time.perf_counter() - t0
     config = json.loads((out / "config.json").read_text())
     return {"wall": wall, "compilations": config["compilations"], "build": config["build_time_s"],
             "spikes": pd.read_parquet(out / "spikes.parquet")}
 
 
-def large(build_root: Path, trials: int = 4) -> dict:
+def engine_in_process(trials: int, build_root: Path, out: Path, batch: int | None = None) -> dict:
+    """The engine in this process (like the naive loop): ``recall.main`` with a warm build folder."""
     os.environ["HOPFIELD_BRIAN_BUILD"] = str(build_root)
+    set_batch(batch)
+    t0 = time.perf_counter()
+    res = recall.main(RecallConfig(trials=trials, out=str(out)), quiet=True)
+    set_batch(None)
+    return {"wall": time.perf_counter() - t0, "compilations": res["compilations"], "build": res["build_time_s"]}
+
+
+def large(build_root: Path, trials: int, batch: int | None = None) -> dict:
+    os.environ["HOPFIELD_BRIAN_BUILD"] = str(build_root)
+    set_batch(batch)
     config = RecallConfig(n_features=1000, n_patterns=1000, trials=trials, cue_noise=0.2)
     params = paradigm.model_params("modern")
     t0 = time.perf_counter()
     res = run_trials(config, params, workers=1)
     wall = time.perf_counter() - t0
+    set_batch(None)
     t = res["trials"]
     return {"build": res["build_time_s"], "wall_per_trial": (wall - res["build_time_s"]) / trials,
             "sim_per_trial": res["run_seconds"] / trials,
@@ -88,14 +116,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--trials", type=int, default=200)
     ap.add_argument("--naive-trials", type=int, default=20)
+    ap.add_argument("--large-trials", type=int, default=32)
     a = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="hb-bench-"))
     try:
         naive(1)  # warm the Cython cache, as the target asks
         per_naive = naive(a.naive_trials)
+        start = startup()
         cold = engine(a.trials, root / "build", root / "cold")
         warm = engine(a.trials, root / "build", root / "warm")
-        big = large(root / "large")
+        warm1 = engine(a.trials, root / "build1", root / "warm1-cold", batch=1)  # compiles the batch-1 build
+        warm1 = engine(a.trials, root / "build1", root / "warm1", batch=1)
+        inproc = engine_in_process(a.trials, root / "build", root / "inproc")
+        inproc1 = engine_in_process(a.trials, root / "build1", root / "inproc1", batch=1)
+        big = large(root / "large", a.large_trials)
+        big1 = large(root / "large1", a.large_trials, batch=1)
         spikes = cold["spikes"]
         spikes.to_parquet(root / "s.parquet", index=False)
         mem_bytes = spikes.memory_usage(index=False, deep=True).sum() / len(spikes)
@@ -103,17 +138,25 @@ def main():
     finally:
         shutil.rmtree(root, ignore_errors=True)
     naive_total = per_naive * a.trials
-    print(f"{a.trials}-trial sweep of the default recall (N=200, M=50), 2 cores:")
+    print(f"{a.trials}-trial sweep of the default recall (N=200, M=50), {os.cpu_count()} cores:")
     print(f"  naive runtime loop   {per_naive * 1e3:8.1f} ms/trial  -> {naive_total:7.1f} s "
           f"(timed on {a.naive_trials} trials, warm Cython cache)")
-    for label, r in (("engine, cold build", cold), ("engine, warm build", warm)):
-        print(f"  {label:<20} {r['wall'] / a.trials * 1e3:8.1f} ms/trial  -> {r['wall']:7.1f} s "
-              f"(build {r['build']:.1f} s, {r['compilations']} compilation)  speed-up x{naive_total / r['wall']:.0f}")
-    print("large trial (N=1000, M=1000, 4e6 synapses, 300 ms simulated), cpp_standalone, 1 worker:")
-    print(f"  build {big['build']:.1f} s; {big['wall_per_trial'] * 1e3:.0f} ms/trial of which simulation "
-          f"{big['sim_per_trial'] * 1e3:.0f} ms: overhead {(big['wall_per_trial'] - big['sim_per_trial']) * 1e3:.0f} ms;"
-          f" {big['events_per_s']:.3g} synaptic events/s; success {big['success']:.0%}; "
-          f"{big['compilations']} compilation")
+    print(f"  in process (both without start-up):")
+    for label, r in (("engine, batched", inproc), ("engine, --batch 1", inproc1)):
+        print(f"    {label:<20} {r['wall'] / a.trials * 1e3:8.1f} ms/trial  -> {r['wall']:7.1f} s "
+              f"(build {r['build']:.1f} s, {r['compilations']} compilation)  speed-up x{naive_total / r['wall']:.1f}")
+    print(f"  as commands (both with start-up: a naive script pays {start:.1f} s to import brian2 and the package):")
+    for label, r in (("engine, cold build", cold), ("engine, warm build", warm), ("warm, --batch 1", warm1)):
+        print(f"    {label:<20} {r['wall'] / a.trials * 1e3:8.1f} ms/trial  -> {r['wall']:7.1f} s "
+              f"(build {r['build']:.1f} s, {r['compilations']} compilation)  "
+              f"speed-up x{(naive_total + start) / r['wall']:.1f}")
+    print(f"large trial (N=1000, M=1000, 4e6 synapses, 300 ms simulated), cpp_standalone, 1 worker, "
+          f"{a.large_trials} trials:")
+    for label, b in (("batched", big), ("--batch 1", big1)):
+        print(f"  {label:<10} build {b['build']:.1f} s; {b['wall_per_trial'] * 1e3:.0f} ms/trial of which simulation "
+              f"{b['sim_per_trial'] * 1e3:.0f} ms: overhead {(b['wall_per_trial'] - b['sim_per_trial']) * 1e3:.0f} ms;"
+              f" {b['events_per_s']:.3g} synaptic events/s; success {b['success']:.0%}; "
+              f"{b['compilations']} compilation")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"  peak memory: {peak:.0f} MiB (Python), {peak_child:.0f} MiB (largest child: compiler or binary)")

@@ -51,6 +51,9 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
                         "--out resumes an interrupted sweep")
     p.add_argument("--workers", type=int, metavar="W",
                    help="simulation binaries run at once on cpp_standalone (default: cores - 1)")
+    p.add_argument("--batch", type=int, metavar="K",
+                   help="trials per run of a cpp_standalone binary (default 16 for the modern and classical "
+                        "models; results do not depend on it: each trial is restored, reseeded and rerun from t=0)")
     p.add_argument("--build-only", action="store_true",
                    help="generate and compile the network(s) for --device, run nothing (e.g. cuda_standalone "
                         "on a machine without a GPU)")
@@ -113,6 +116,8 @@ def protocol_config(args):
                           " (set it, or sweep it, not both; model, device, out and trials cannot be swept)")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+    if args.batch is not None and args.batch < 1:
+        raise ConfigError(f"--batch must be >= 1, got {args.batch}")
     return config, params, grid
 
 
@@ -137,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         user_swept = set(grid)
         grid = module.full_grid(config, grid)
         _check_not_overridden(args, user_swept, grid)
+        from hopfield_brian.simulator import set_batch
+
+        set_batch(args.batch)
         if args.build_only:
             from hopfield_brian.protocols import recall
 

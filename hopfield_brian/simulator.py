@@ -2,13 +2,18 @@
 
 * ``runtime``: the network is built in Python, stored once, and each trial
   restores it, reseeds Brian2's generators and sets the trial's values.
-* ``cpp_standalone``: the network is generated and compiled once; each trial
-  reruns the binary with the trial's cue, seed, parameters and (when they
-  differ from the build's) pattern arrays passed through ``run_args``. The
-  random generators are reseeded inside the binary from the trial's
-  ``trial_seed`` variable, so a trial is reproducible from its seed without
-  recompiling. Several binaries run at once (``workers``), each with its own
-  results folder.
+* ``cpp_standalone``: the network is generated and compiled once; each run of
+  the binary takes a *batch* of up to ``batch`` trials that share parameters
+  and pattern arrays (``run_args``) and differ in cue and seed. The binary
+  loops over them in one process: before each trial it restores the state the
+  network had after initialisation, reseeds the random generators from the
+  trial's seed and loads the trial's cue, then runs it from t = 0. A trial is
+  therefore the same spike for spike whatever batch it runs in, and start-up
+  (process, synapse creation, array loading) is paid once per batch. Several
+  binaries run at once (``workers``), each with its own results folder.
+* ``cuda_standalone``: one trial per binary run, the cue and seed passed
+  through ``run_args`` and the generators reseeded from the ``trial_seed``
+  variable (the batch loop restores host arrays, which the GPU does not see).
 
 The device is chosen here and only here; protocols pass its name.
 """
@@ -35,6 +40,20 @@ def default_build_root() -> Path:
     """Where standalone projects are built (``$HOPFIELD_BRIAN_BUILD`` or ~/.cache)."""
     root = os.environ.get("HOPFIELD_BRIAN_BUILD") or Path.home() / ".cache" / "hopfield_brian" / "build"
     return Path(root)
+
+
+AUTO_BATCH = 16  # trials per binary run of a batchable model on cpp_standalone, unless chosen
+_BATCH_CHOICE = [None]
+
+
+def set_batch(size: int | None) -> None:
+    """Trials per binary run for the Simulators made from now on (None: automatic).
+
+    An execution choice like ``workers``: results do not depend on it.
+    """
+    if size is not None and size < 1:
+        raise ConfigError(f"--batch must be >= 1, got {size}")
+    _BATCH_CHOICE[0] = size
 
 
 ACTIVATIONS = [0]  # how often a device was (re)selected: builds of earlier activations are gone
@@ -85,7 +104,8 @@ class Simulator:
     """One compiled (or built) network and the means to run trials on it."""
 
     def __init__(self, model, device: str, duration, dt, defaults: dict,
-                 build_dir: str | os.PathLike | None = None, workers: int | None = None):
+                 build_dir: str | os.PathLike | None = None, workers: int | None = None,
+                 batch: int | None = None):
         _activate(device)
         self.model = model
         self.device = device
@@ -94,6 +114,10 @@ class Simulator:
         # binary at a time, since concurrent contexts time-slice the one GPU (BENCHMARKS.md)
         default = 1 if device == "cuda_standalone" else (os.cpu_count() or 2) - 1
         self.workers = max(1, workers or default)
+        chosen = batch or _BATCH_CHOICE[0]
+        # batching needs the binary's trial loop (cpp_standalone) and a model whose state is all
+        # in its groups' arrays (no spikes in flight between trials: no synaptic delays)
+        self.batch = (chosen or AUTO_BATCH) if device == "cpp_standalone" and getattr(model, "batchable", False) else 1
         b2.defaultclock.dt = dt
         t0 = time.perf_counter()
         self.built = built = model.build()
@@ -105,21 +129,17 @@ class Simulator:
                 setattr(g, v, value)
             net.store("initial")
             net.run(0 * b2.ms, namespace=built.namespace)  # resolve and compile code objects once
+        elif device == "cpp_standalone":
+            self._batch_groups = _batch_loop(built, duration, self.batch)
         else:
             b2.device.apply_run_args()
             group, var = built.seed
             seed_array = b2.device.get_array_name(group.variables[var])
-            if device == "cuda_standalone":
-                reseed = f"random_number_buffer.set_seed((unsigned long long) {seed_array}[0]);"
-            else:
-                reseed = (f"for (int _i = 0; _i < std::max(1, {b2.prefs.devices.cpp_standalone.openmp_threads});"
-                          f" _i++) brian::_random_generators[_i].seed((unsigned long) {seed_array}[0] + _i);")
-            b2.device.insert_code("main", reseed)
+            b2.device.insert_code("main", f"random_number_buffer.set_seed((unsigned long long) {seed_array}[0]);")
             for g, v, expr in built.trial_init:
                 setattr(g, v, expr)
             net.run(duration, namespace=built.namespace)
-            if device == "cpp_standalone":
-                b2.device.insert_code("before_end", _write_only_monitors(built.monitors))
+        if device != "runtime":
             self.build_dir, self._lock = _claim(Path(build_dir) if build_dir else
                                                 default_build_root() / self.structure_key())
             b2.device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
@@ -142,25 +162,31 @@ class Simulator:
         tunable = set(self.built.tunables)
         structural = {k: v for k, v in vars(self.model.params).items() if k not in tunable}
         text = repr((self.model.structure(), sorted(structural.items()), float(b2.defaultclock.dt),
-                     float(self.duration)))
+                     float(self.duration), self.batch))
         return f"{self.model.name}-{self.device}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
 
-    def _settings(self, trial: Trial) -> list:
-        """(group, variable, value) triples for one trial, sizes checked before any run."""
-        group, var = self.built.cue
-        cue_values = self.model.encode_cue(trial.cue)
-        if cue_values.shape != (len(group),):
-            raise ConfigError(f"cue has {np.size(trial.cue)} entries, the network expects {self.model.n_features}")
+    def _settings(self, trial: Trial, cue_and_seed: bool = True) -> list:
+        """(group, variable, value) triples for one trial, sizes checked before any run.
+        Without ``cue_and_seed``: only the values a whole batch shares."""
+        out = []
+        if cue_and_seed:
+            out = [(*self.built.cue, self._cue_values(trial)), (*self.built.seed, trial.seed)]
         # standalone builds leave tunables at zero (so that the compiled code does not depend on
         # them): every trial passes all of them
-        values = self.defaults | trial.values
-        out = [(group, var, cue_values), (*self.built.seed, trial.seed), *self._tunable_settings(values)]
+        out.extend(self._tunable_settings(self.defaults | trial.values))
         for name, value in (trial.arrays or {}).items():
             g, v, size = self.built.arrays[name]
             if np.size(value) != size:  # the binary would silently ignore an array of the wrong length
                 raise ConfigError(f"{name} has {np.size(value)} entries, the network expects {size}")
             out.append((g, v, value))
         return out
+
+    def _cue_values(self, trial: Trial) -> np.ndarray:
+        group, _ = self.built.cue
+        values = self.model.encode_cue(trial.cue)
+        if values.shape != (len(group),):
+            raise ConfigError(f"cue has {np.size(trial.cue)} entries, the network expects {self.model.n_features}")
+        return values
 
     def _tunable_settings(self, values: dict) -> list:
         out = []
@@ -177,12 +203,24 @@ class Simulator:
     def run_many(self, trials):
         """Run trials (an iterable of :class:`Trial`, or of ``(key, Trial)``), yielding
         ``(key, spikes)`` as they finish, in order of submission."""
+        for finished in self.run_batches(trials):
+            yield from finished
+
+    def run_batches(self, trials, total: int | None = None):
+        """As :meth:`run_many`, a list of ``(key, spikes)`` per binary run (one trial each on runtime).
+
+        ``total``, the number of trials to come, if known, keeps batches small enough
+        that at least two are in flight per worker (the caller scores one batch while
+        the binaries run the next).
+        """
         jobs = _keyed(trials)
         if self.device == "runtime":
             for key, trial in jobs:
-                yield key, self._run_runtime(trial)
+                yield [(key, self._run_runtime(trial))]
             return
-        yield from self._run_standalone(jobs)
+        size = self.batch if total is None else max(1, min(self.batch, -(-total // (2 * self.workers))))
+        for batch, spikes in self._run_standalone(_batches(jobs, size)):
+            yield list(zip((key for key, _ in batch), spikes))
 
     def _run_runtime(self, trial: Trial) -> dict:
         settings = self._settings(trial)
@@ -197,11 +235,31 @@ class Simulator:
         return {pop: (np.asarray(mon.i[:], dtype=np.int32), np.asarray(mon.t_[:], dtype=np.float64))
                 for pop, mon in self.built.monitors.items()}
 
-    def _command(self, trial: Trial, results_dir: Path) -> list[str]:
+    def _command(self, batch: list, results_dir: Path) -> list[str]:
+        """The binary's command line for a batch of (key, Trial) sharing values and arrays."""
+        trials = [t for _, t in batch]
+        if self.device == "cuda_standalone":
+            settings = self._settings(trials[0])
+        else:
+            seeds, cues, count = self._batch_groups
+            settings = self._settings(trials[0], cue_and_seed=False)
+            pad = self.batch - len(trials)
+            values = {(seeds, "seed"): np.r_[[t.seed for t in trials], np.zeros(pad)],
+                      (cues, "value"): np.concatenate([self._cue_values(t) for t in trials]
+                                                      + [np.zeros(pad * len(self.built.cue[0]))])}
+            for (g, v), value in values.items():  # this worker's own files, rewritten every batch
+                view = getattr(g, v)
+                path = results_dir / f"{g.name}_{v}.dat"
+                np.asarray(value, dtype=view.dtype).tofile(path)
+                settings.append((g, v, None, f"{g.name}.{v}={path}"))
+            settings.append((*count, len(trials)))
         args = []
-        for g, v, value in self._settings(trial):
+        for g, v, value, *given in settings:
+            if given:
+                args.append(given[0])
+                continue
             name, text, file_name, array = b2.device._prepare_variableview_run_arg(getattr(g, v), value)
-            if file_name:
+            if file_name:  # content-addressed, so that a point's pattern arrays are written once
                 target = self.build_dir / "static_arrays" / file_name
                 if not target.exists():
                     partial = target.with_name(f"{file_name}.{os.getpid()}")
@@ -210,66 +268,148 @@ class Simulator:
             args.append(f"{name}={text}")
         return [str(self.build_dir / "main"), "--results_dir", f"{results_dir}/", *args]
 
-    def _run_standalone(self, jobs):
+    def _run_standalone(self, batches):
+        """Yield ``(batch, [spikes of each trial])`` per batch, in order, ``workers`` binaries at once."""
         free = deque(self.build_dir / f"results-{k}" for k in range(self.workers))
         for folder in free:
             folder.mkdir(exist_ok=True)
         running = deque()
-        jobs = iter(jobs)
 
-        def launch():  # fill the free slots; the caller scores a trial while the next ones run
+        def launch():  # fill the free slots; the caller scores a batch while the next ones run
             while free:
-                job = next(jobs, None)
-                if job is None:
+                batch = next(batches, None)
+                if batch is None:
                     return
                 folder = free.popleft()
-                proc = subprocess.Popen(self._command(job[1], folder), cwd=self.build_dir,
+                proc = subprocess.Popen(self._command(batch, folder), cwd=self.build_dir,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                running.append((job[0], folder, proc))
+                running.append((batch, folder, proc))
 
         try:
             launch()
             while running:
-                key, folder, proc = running.popleft()
+                batch, folder, proc = running.popleft()
                 _, err = proc.communicate()
                 if proc.returncode:
                     raise RuntimeError(f"simulation binary failed ({proc.returncode}): {err.decode()[-500:]}")
-                spikes = self._read(folder)
+                spikes = self._read(folder, len(batch))
                 free.append(folder)
                 launch()
-                yield key, spikes
+                yield batch, spikes
         finally:
             for _, _, proc in running:
                 proc.kill()
                 proc.wait()
 
-    def _read(self, folder: Path) -> dict:
-        out = {}
-        for pop, (i_file, t_file) in self._result_files.items():
-            out[pop] = (np.fromfile(folder / i_file, dtype=np.int32), np.fromfile(folder / t_file, dtype=np.float64))
+    def _read(self, folder: Path, count: int) -> list[dict]:
+        """Spikes of each trial of a finished batch, times from each trial's start."""
         info = (folder / "last_run_info.txt").read_text().split()
         self.run_seconds += float(info[0])
-        return out
+        per_trial = [{} for _ in range(count)]
+        for pop, (i_file, t_file) in self._result_files.items():
+            i = np.fromfile(folder / i_file, dtype=np.int32)
+            t = np.fromfile(folder / t_file, dtype=np.float64)
+            ends = np.fromfile(folder / f"{pop}_trial_ends", dtype=np.int64) if self.device == "cpp_standalone" \
+                else np.array([i.size])
+            for k, (lo, hi) in enumerate(zip(np.r_[0, ends[:-1]], ends)):
+                per_trial[k][pop] = (i[lo:hi], t[lo:hi])
+        return per_trial
 
 
-def _write_only_monitors(monitors: dict) -> str:
-    """C++ that writes the spike monitors' arrays and the run info, then leaves main().
+def _batches(jobs, size: int):
+    """Consecutive (key, Trial) jobs in lists of up to ``size`` that share values and arrays."""
+    batch = []
+    for job in jobs:
+        if batch and (len(batch) == size or not _same_run_args(batch[0][1], job[1])):
+            yield batch
+            batch = []
+        batch.append(job)
+    if batch:
+        yield batch
 
-    Brian2's binary otherwise writes every array at the end, synapses included
-    (128 MB per trial for N = M = 1000); the protocols read the spikes only.
+
+def _same_run_args(a: Trial, b: Trial) -> bool:
+    arrays_a, arrays_b = a.arrays or {}, b.arrays or {}
+    return (a.values.keys() == b.values.keys() and all(bool(np.all(a.values[k] == b.values[k])) for k in a.values)
+            and arrays_a.keys() == arrays_b.keys() and all(arrays_a[k] is arrays_b[k] for k in arrays_a))
+
+
+def _batch_loop(built, duration, size: int) -> tuple:
+    """Make the cpp_standalone binary run up to ``size`` trials in one process.
+
+    Adds two groups that carry a batch's per-trial seeds and cues (run_args) and
+    wraps the network run in a loop: each pass restores every non-constant
+    array of the network's groups to its value after initialisation, reseeds
+    the generators, loads the trial's cue, runs ``trial_init`` and the network
+    from t = 0, and records where each spike monitor's arrays end. After the
+    loop the binary writes only the spike monitors, their per-trial ends and
+    the summed run time (Brian2 would otherwise write every array, synapses
+    included: 128 MB per run at N = M = 1000). Returns (seed group, cue group,
+    (group, variable) of the batch count).
     """
-    lines = ["{", "using namespace brian;"]
-    for mon in monitors.values():
-        for var in ("i", "t"):
-            name = b2.device.get_array_name(mon.variables[var], access_data=False)
-            file_name = b2.device.get_array_filename(mon.variables[var])
-            lines.append(f'{{ std::ofstream f(results_dir + "{file_name}", std::ios::binary); if (!{name}.empty()) '
-                         f"f.write(reinterpret_cast<char*>(&{name}[0]), {name}.size() * sizeof({name}[0])); }}")
-    lines.append('{ std::ofstream f(results_dir + "last_run_info.txt"); '
-                 'f << Network::_last_run_time << " " << Network::_last_run_completed_fraction << std::endl; }')
+    net = built.network
+    cue_group, cue_var = built.cue
+    seeds = b2.NeuronGroup(size, "seed : integer (constant)  # random seed of each trial of the batch\n"
+                                 "count : integer (shared, constant)  # trials in this batch", name="batch")
+    cues = b2.NeuronGroup(size * len(cue_group), "value : 1 (constant)  # cue of each trial, one after another",
+                          name="batch_cue")
+    net.add(seeds, cues)
+    b2.device.apply_run_args()
+    name = b2.device.get_array_name
+    state = _state_arrays(net, exclude=(seeds, cues))
+    threads = max(1, b2.prefs.devices.cpp_standalone.openmp_threads)
+    cue = name(cue_group.variables[cue_var])
+    lines = ["double _hb_run_time = 0;",
+             *[f"std::vector<int64_t> _hb_ends_{pop};" for pop in built.monitors],
+             *[f"const auto _hb_init{k} = {array};" if dynamic else
+               f"const std::vector<std::remove_pointer<decltype({array})>::type> _hb_init{k}({array}, {array} + {n});"
+               for k, (array, n, dynamic) in enumerate(state)],
+             f"for (int _hb_k = 0; _hb_k < {name(seeds.variables['count'])}[0]; _hb_k++) {{",
+             *[f"{array} = _hb_init{k};" if dynamic else f"std::copy(_hb_init{k}.begin(), _hb_init{k}.end(), {array});"
+               for k, (array, n, dynamic) in enumerate(state)],
+             f"for (int _i = 0; _i < {threads}; _i++) "
+             f"brian::_random_generators[_i].seed((unsigned long) {name(seeds.variables['seed'])}[_hb_k] + _i);",
+             f"std::copy({name(cues.variables['value'])} + _hb_k * {len(cue_group)}, "
+             f"{name(cues.variables['value'])} + (_hb_k + 1) * {len(cue_group)}, {cue});",
+             f"{net.name}.t = 0.0;"]
+    b2.device.insert_code("main", "\n".join(lines))
+    for g, v, expr in built.trial_init:
+        setattr(g, v, expr)
+    net.run(duration, namespace=built.namespace)
+    spikes_i = {pop: name(mon.variables["i"], access_data=False) for pop, mon in built.monitors.items()}
+    lines = ["_hb_run_time += Network::_last_run_time;",
+             *[f"_hb_ends_{pop}.push_back({vec}.size());" for pop, vec in spikes_i.items()],
+             "}"]
+    for pop, mon in built.monitors.items():
+        for data, file_name in ((name(mon.variables[v], access_data=False), b2.device.get_array_filename(mon.variables[v]))
+                                for v in ("i", "t")):
+            lines.append(_write_vector(data, f'"{file_name}"'))
+        lines.append(_write_vector(f"_hb_ends_{pop}", f'"{pop}_trial_ends"'))
+    lines.append('{ std::ofstream f(results_dir + "last_run_info.txt"); f << _hb_run_time << " 1" << std::endl; }')
     lines.append("return 0;")
-    lines.append("}")
-    return "\n".join(lines)
+    b2.device.insert_code("main", "\n".join(lines))
+    return seeds, cues, (seeds, "count")
+
+
+def _state_arrays(net, exclude=()) -> list:
+    """(C++ array name, size, dynamic) of every non-constant array variable of the network's groups."""
+    out, seen = [], set()
+    for obj in sorted(net.objects, key=lambda o: o.name):  # a fixed order: an unchanged main.cpp is not rebuilt
+        if not isinstance(obj, (b2.NeuronGroup, b2.Synapses)) or obj in exclude:
+            continue
+        for var_name, var in obj.variables.items():
+            if (not isinstance(var, b2.core.variables.ArrayVariable) or var.constant or var.read_only
+                    or var_name.startswith("_") or getattr(var.owner, "name", None) != obj.name or id(var) in seen):
+                continue
+            seen.add(id(var))
+            dynamic = isinstance(var, b2.core.variables.DynamicArrayVariable)
+            out.append((b2.device.get_array_name(var, access_data=not dynamic), var.size, dynamic))
+    return out
+
+
+def _write_vector(vector: str, file_name: str) -> str:
+    return (f"{{ std::ofstream f(results_dir + {file_name}, std::ios::binary); if (!{vector}.empty()) "
+            f"f.write(reinterpret_cast<const char*>(&{vector}[0]), {vector}.size() * sizeof({vector}[0])); }}")
 
 
 def _keyed(trials):

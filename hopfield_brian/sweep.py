@@ -5,8 +5,9 @@
 * Points are grouped by network structure; each structure is built once and
   all its trials run on that build, their differences (cues, seeds, beta,
   rates, pattern weights...) passed as run-time values.
-* Trials are stored one by one as they finish (:class:`FolderStore`): a sweep
-  that is interrupted and rerun with the same output folder skips what is done.
+* Trials are stored as they finish, those of one binary run together
+  (:class:`FolderStore`, a journal of atomic entries): a sweep that is
+  interrupted and rerun with the same output folder skips what is done.
 """
 
 from __future__ import annotations
@@ -114,10 +115,12 @@ class MemoryStore:
     def done(self) -> set:
         return {(r["point"], r["repeat"]) for r in self.rows}
 
-    def add(self, row: dict, spikes: pd.DataFrame | None) -> None:
-        self.rows.append(row)
-        if spikes is not None and self.keep_spikes:
-            self.spikes.append(spikes)
+    def add_many(self, items: list) -> None:
+        """Store ``(row, spike table or None)`` pairs."""
+        for row, spikes in items:
+            self.rows.append(row)
+            if spikes is not None and self.keep_spikes:
+                self.spikes.append(spikes)
 
     def trials(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows).sort_values("trial", ignore_index=True)
@@ -128,13 +131,16 @@ class MemoryStore:
 
 
 class FolderStore:
-    """Trials stored one file each, written atomically, in a run folder.
+    """Trials stored in a run folder as a journal of atomically written entries.
 
-    ``trials/`` holds one JSON row per finished trial and ``spikes.parquet/``
-    one parquet part per trial (``pandas.read_parquet`` reads the folder as one
-    table). ``identity`` (every parameter of the run) is kept in
-    ``config.json``; reopening a folder with a different identity is an error,
-    with the same identity it resumes.
+    Each entry holds several finished trials: ``trials/<entry>.jsonl`` (one JSON
+    row per trial) and ``spikes.parquet/<entry>.parquet`` (their spikes;
+    ``pandas.read_parquet`` reads the folder as one table). The spikes are
+    written first and the rows last, so an entry counts once its rows exist;
+    spikes of an entry whose rows never appeared (a kill in between) are
+    removed when the folder is reopened. ``identity`` (every parameter of the
+    run) is kept in ``run.json``; reopening a folder with a different identity
+    is an error, with the same identity it resumes.
     """
 
     def __init__(self, folder: str | os.PathLike, identity: dict, keep_spikes: bool = True):
@@ -153,40 +159,57 @@ class FolderStore:
         (self.folder / "trials").mkdir(exist_ok=True)
         if keep_spikes:
             (self.folder / "spikes.parquet").mkdir(exist_ok=True)
+            entries = {f.stem for f in (self.folder / "trials").glob("*.jsonl")}
+            for part in (self.folder / "spikes.parquet").glob("*.parquet"):
+                if part.stem not in entries:  # spikes of an entry whose rows were never written
+                    part.unlink()
 
-    @staticmethod
-    def _name(point: int, repeat: int) -> str:
-        return f"p{point:05d}-r{repeat:06d}"
+    def _rows(self) -> list[dict]:
+        return [json.loads(line) for f in sorted((self.folder / "trials").glob("*.jsonl"))
+                for line in f.read_text().splitlines()]
 
     def done(self) -> set:
-        out = set()
-        for f in (self.folder / "trials").glob("p*-r*.json"):
-            p, r = f.stem.split("-")
-            out.add((int(p[1:]), int(r[1:])))
-        return out
+        return {(r["point"], r["repeat"]) for r in self._rows()}
 
-    def add(self, row: dict, spikes: pd.DataFrame | None) -> None:
-        name = self._name(row["point"], row["repeat"])
-        if spikes is not None and self.keep_spikes:
+    def add_many(self, items: list) -> None:
+        """Store ``(row, spike table or None)`` pairs as one journal entry."""
+        if not items:
+            return
+        first = items[0][0]
+        name = f"p{first['point']:05d}-r{first['repeat']:06d}-n{len(items)}"
+        frames = [spikes for _, spikes in items if spikes is not None]
+        if frames and self.keep_spikes:
             part = self.folder / "spikes.parquet" / f"{name}.parquet"
             partial = part.with_name(f".{part.name}.partial")
-            pq.write_table(pa.Table.from_pandas(spikes, preserve_index=False), partial)
+            pq.write_table(arrow_table(pd.concat(frames, ignore_index=True)), partial)
             os.replace(partial, part)
-        write_atomic(self.folder / "trials" / f"{name}.json", json.dumps(row, default=plain))
+        write_atomic(self.folder / "trials" / f"{name}.jsonl",
+                     "".join(json.dumps(row, default=plain) + "\n" for row, _ in items))
 
     def trials(self) -> pd.DataFrame:
-        rows = [json.loads(f.read_text()) for f in sorted((self.folder / "trials").glob("p*-r*.json"))]
-        return pd.DataFrame(rows).sort_values("trial", ignore_index=True)
+        return pd.DataFrame(self._rows()).sort_values("trial", ignore_index=True)
 
     def spike_table(self, trial: int | None = None) -> pd.DataFrame:
         folder = self.folder / "spikes.parquet"
         if trial is None:
             return pd.read_parquet(folder)
-        for f in folder.glob("*.parquet"):
-            frame = pd.read_parquet(f)
-            if len(frame) and frame["trial"].iloc[0] == trial:
-                return frame
-        return pd.DataFrame()
+        return pd.read_parquet(folder, filters=[("trial", "==", trial)])
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """An Arrow table of a spike table, column by column (categoricals as dictionaries).
+
+    ``pa.Table.from_pandas`` starts a thread pool on every call (~5 ms for a
+    small table, longer than the rest of a trial's scoring).
+    """
+    columns = {}
+    for name, col in frame.items():
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            columns[name] = pa.DictionaryArray.from_arrays(pa.array(col.cat.codes.to_numpy()),
+                                                           pa.array(list(col.cat.categories)))
+        else:
+            columns[name] = pa.array(col.to_numpy())
+    return pa.table(columns)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -263,13 +286,16 @@ def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress
     ``make_simulator(base)`` builds the group's network from its first point;
     ``jobs(point, repeats, base)`` yields one ``(key, Trial)`` per repeat, in
     order; ``score(point, repeat, key, spikes, simulator, wall_s)`` returns the
-    trial's row and spike table, stored at once. Returns build statistics.
+    trial's row and spike table. The trials of one binary run (a batch, see
+    :mod:`hopfield_brian.simulator`) are stored together as one journal entry,
+    so a kill loses at most the batch being scored. Returns build statistics.
     """
     import time
 
     done = store.done()
     todo = {pt.index: [r for r in range(pt.config.trials) if (pt.index, r) not in done] for g in groups for pt in g}
     stats = {"compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
+    pending = []
     bar = progress_bar(sum(len(v) for v in todo.values()), progress)
     try:
         for pts in groups:
@@ -287,12 +313,17 @@ def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress
                 trials = (((pt, r, key), trial) for pt in pts
                           for r, (key, trial) in zip(todo[pt.index], jobs(pt, todo[pt.index], base)))
                 t_last = time.perf_counter()
-                for (pt, r, key), spikes in sim.run_many(trials):
-                    now = time.perf_counter()
-                    store.add(*score(pt, r, key, spikes, sim, now - t_last))
-                    t_last = now
-                    bar.update()
+                for finished in sim.run_batches(trials, total=sum(len(todo[pt.index]) for pt in pts)):
+                    for (pt, r, key), spikes in finished:
+                        now = time.perf_counter()
+                        pending.append(score(pt, r, key, spikes, sim, now - t_last))
+                        t_last = now
+                        bar.update()
+                    store.add_many(pending)
+                    pending = []
             finally:
+                store.add_many(pending)  # also on Ctrl-C: what was scored is kept
+                pending = []
                 sim.close()
             stats["run_seconds"] += sim.run_seconds
     finally:

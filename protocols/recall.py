@@ -98,6 +98,7 @@ class Point:
     stored: np.ndarray
     kind: str
     queries: np.ndarray | None = None  # user queries (Q x N): trial r presents queries[r % Q] as its cue
+    columns: dict | None = None  # parameter columns of its trials (point_columns)
 
     def structure(self) -> tuple:
         values = {**vars(self.config), **vars(self.params)}
@@ -180,6 +181,13 @@ def parameter_columns(config: RecallConfig, params) -> dict:
     return cols
 
 
+def point_columns(point: Point) -> dict:
+    """:func:`parameter_columns` of a point, computed once."""
+    if point.columns is None:
+        point.columns = parameter_columns(point.config, point.params)
+    return point.columns
+
+
 def run_values(point: Point) -> dict:
     """Every run-time value of a point: model parameters, cue duration, noise strengths."""
     return point.model.runtime_values() | {"t_cue": point.config.t_cue} | noise.run_values(point.config,
@@ -235,7 +243,7 @@ def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, sp
     }
     if extra_score:
         row.update(extra_score(point, target, cue, spikes, fanout, (t_bins, overlaps)))
-    row.update({k: v for k, v in parameter_columns(c, point.params).items() if k not in row})
+    row.update({k: v for k, v in point_columns(point).items() if k not in row})
     return row, readout.spike_table(trial_id, spikes)
 
 

@@ -74,9 +74,15 @@ def test_arrays_of_the_wrong_size_are_refused_before_the_binary_runs():
         sim.run_trial(Trial(cue, 1, values={"tau_key": 5 * b2.ms}))
 
 
-CLI = [sys.executable, "-m", "hopfield_brian", "run", "recall", "--quiet", "--workers", "1",
+CLI = [sys.executable, "-m", "hopfield_brian", "run", "recall", "--quiet", "--workers", "1", "--batch", "3",
        "--set", "n_features=48", "--set", "n_patterns=6", "--set", "t_free=80ms", "--set", "readout_window=30ms",
        "--sweep", "beta=0.05,0.3", "--trials", "30"]
+
+
+def _stored(folder) -> int:
+    """Trials stored so far in a run folder (rows of its journal entries)."""
+    return sum(len(f.read_text().splitlines()) for f in (folder / "trials").glob("*.jsonl")) \
+        if (folder / "trials").exists() else 0
 
 
 def _table(folder):
@@ -92,11 +98,10 @@ def test_killed_sweep_resumes_without_loss_or_duplicates(tmp_path):
     rng = np.random.default_rng(0)
     for _ in range(3):
         proc = subprocess.Popen([*CLI, "--out", str(out)])
-        goal = len(list((out / "trials").glob("*.json"))) if (out / "trials").exists() else 0
-        goal += int(rng.integers(3, 15))
+        goal = _stored(out) + int(rng.integers(3, 15))
         deadline = time.time() + 120
         while time.time() < deadline and proc.poll() is None:
-            if (out / "trials").exists() and len(list((out / "trials").glob("*.json"))) >= goal:
+            if _stored(out) >= goal:
                 break
             time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
