@@ -264,8 +264,7 @@ class ClassicalModel:
         inhibitor = b2.NeuronGroup(1, ceq.INHIBITOR_EQS + "trial_seed : integer (shared, constant)  # random seed\n",
                                    method="exact", name="inhibitor")
         recurrent = b2.Synapses(neurons, neurons, name="recurrent", **ceq.RECURRENT_SYNAPSE)
-        pre, post = self._pairs()
-        recurrent.connect(i=pre, j=post)
+        recurrent.connect(condition="i != j")  # generated in the binary; presynaptic-major, the order of _pairs
         to_inhibitor = b2.Synapses(neurons, inhibitor, name="neuron_to_inhibitor", **ceq.ACTIVITY_SYNAPSE)
         to_inhibitor.connect()
         neurons.population_activity = b2.linked_var(inhibitor, "activity", index=np.zeros(n, dtype=int))
