@@ -19,7 +19,7 @@
    batched and one trial per binary run.
 4. Spike storage: bytes per spike in memory and on disk.
 
-Usage: .venv/bin/python benchmarks/sweep.py [--trials 200] [--naive-trials 20] [--large-trials 32]
+Usage: .venv/bin/python benchmarks/sweep.py [--trials 200] [--naive-trials 20] [--large-trials 96]
 """
 
 import argparse
@@ -116,7 +116,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--trials", type=int, default=200)
     ap.add_argument("--naive-trials", type=int, default=20)
-    ap.add_argument("--large-trials", type=int, default=32)
+    ap.add_argument("--large-trials", type=int, default=96)
     a = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="hb-bench-"))
     try:

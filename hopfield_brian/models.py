@@ -32,7 +32,7 @@ class Built:
     network: b2.Network
     namespace: dict
     cue: tuple  # (group, variable) that receives the per-trial cue
-    seed: tuple  # (group, variable) holding the trial's random seed
+    seed: tuple  # (group, variable) holding the trial's random seed (cuda_standalone reseeds from it)
     tunables: dict = field(default_factory=dict)  # parameter name -> [(group, variable, unit)]
     trial_init: list = field(default_factory=list)  # (group, variable, expression) after seeding
     monitors: dict = field(default_factory=dict)  # population -> SpikeMonitor
@@ -114,9 +114,12 @@ class ModernModel:
         return {"feature": 2 * self.n_features, "memory": self.n_patterns}
 
     def weight_values(self) -> dict:
-        """Synaptic and bias arrays that store the patterns (run_args of a standalone build)."""
-        return {"keys": np.r_[self.keys.T, -self.keys.T].ravel(),  # row (i, mu): K_mu,i * polarity_i
-                "values": np.c_[self.values, self.values].ravel()}  # row (mu, j): V_mu,(j mod N)
+        """Synaptic and bias arrays that store the patterns (run_args of a standalone build);
+        computed once per model (4e6 entries at N = M = 1000), never to be modified."""
+        if getattr(self, "_weights", None) is None:
+            self._weights = {"keys": np.r_[self.keys.T, -self.keys.T].ravel(),  # row (i, mu): K_mu,i * polarity_i
+                             "values": np.c_[self.values, self.values].ravel()}  # row (mu, j): V_mu,(j mod N)
+        return self._weights
 
     def build(self) -> Built:
         p, n, m = self.params, self.n_features, self.n_patterns
@@ -246,9 +249,13 @@ class ClassicalModel:
         return {"neuron": self.n_features}
 
     def weight_values(self) -> dict:
-        """Couplings (all pairs i != j, presynaptic-major) and biases that store the patterns."""
-        pre, post = self._pairs()
-        return {"recurrent": self.couplings[post, pre], "bias": self.bias, "coding_level": self.coding_level}
+        """Couplings (all pairs i != j, presynaptic-major) and biases that store the patterns;
+        computed once per model, never to be modified."""
+        if getattr(self, "_weights", None) is None:
+            pre, post = self._pairs()
+            self._weights = {"recurrent": self.couplings[post, pre], "bias": self.bias,
+                             "coding_level": self.coding_level}
+        return self._weights
 
     def _pairs(self):
         pre, post = np.nonzero(~np.eye(self.n_features, dtype=bool))

@@ -209,7 +209,8 @@ def trial_cue(point: Point, repeat: int) -> tuple[int, np.ndarray, np.random.Gen
 def _jobs(point: Point, repeats, base: Point):
     """(key, Trial) pairs of one point; pattern arrays travel when they differ from the build's."""
     mine, built = point.model.weight_values(), base.model.weight_values()
-    differ = any(np.shape(mine[k]) != np.shape(built[k]) or not np.array_equal(mine[k], built[k]) for k in mine)
+    differ = mine is not built and any(np.shape(mine[k]) != np.shape(built[k]) or not np.array_equal(mine[k], built[k])
+                                       for k in mine)
     patterns = mine if differ else None
     c, values = point.config, run_values(point)
     for r in repeats:

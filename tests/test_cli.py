@@ -35,6 +35,8 @@ BAD = {
     "beta too large": (["--set", "beta=10"], "overflow"),
     "missing file": (["--patterns", "nope.npy"], "not found"),
     "malformed set": (["--set", "beta"], "NAME=VALUE"),
+    "zero batch": (["--batch", "0"], "--batch must be >= 1"),
+    "zero workers": (["--workers", "0"], "--workers must be >= 1"),
 }
 
 
