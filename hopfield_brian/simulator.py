@@ -65,7 +65,6 @@ def _activate(device: str) -> None:
     ACTIVATIONS[0] += 1
     if device not in DEVICES:
         raise ConfigError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
-    b2.defaultclock.dt = 0.1 * b2.ms  # Brian2's default: the device records the clock's settings in main.cpp
     b2.device.reinit()
     # Brian2 names objects uniquely among the living ones: collect the dead networks of earlier
     # builds so that this one's code objects get the same names as in a fresh process (otherwise
@@ -146,6 +145,7 @@ class Simulator:
                 setattr(g, v, expr)
             net.run(duration, namespace=built.namespace)
         if device != "runtime":
+            _one_dt_setting()
             self.build_dir, self._lock = _claim(Path(build_dir) if build_dir else
                                                 default_build_root() / self.structure_key())
             b2.device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
@@ -402,6 +402,19 @@ def _batch_loop(built, duration, size: int) -> tuple:
     lines.append("return 0;")
     b2.device.insert_code("main", "\n".join(lines))
     return seeds, cues, (seeds, "count")
+
+
+def _one_dt_setting() -> None:
+    """Keep only the last of the defaultclock.dt settings the device recorded for main().
+
+    How many it records depends on what the process did before (a fresh process
+    records three), and a main.cpp that differs recompiles in a warm build folder.
+    """
+    dt = b2.device.get_array_name(b2.defaultclock.variables["dt"])
+    queue = b2.device.main_queue
+    settings = [k for k, (func, args) in enumerate(queue) if func == "set_by_single_value" and args[0] == dt]
+    for k in reversed(settings[:-1]):
+        del queue[k]
 
 
 def _state_arrays(net, exclude=()) -> list:

@@ -123,3 +123,23 @@ def test_two_sweeps_at_once_do_not_interfere(tmp_path):
     procs = [subprocess.Popen([*CLI, "--out", str(tmp_path / f"run{k}")]) for k in range(2)]
     assert [p.wait() for p in procs] == [0, 0]
     assert _table(tmp_path / "run0").equals(_table(tmp_path / "run1"))
+
+
+def test_a_warm_build_folder_is_not_recompiled_later_in_the_same_process(tmp_path, monkeypatch):
+    """Builds in one process (other structures between them) generate the same sources as a fresh
+    process would, so the binary of a warm build folder is reused, not relinked."""
+    from hopfield_brian import patterns as pat
+    from hopfield_brian.models import ModernModel
+
+    monkeypatch.setenv("HOPFIELD_BRIAN_BUILD", str(tmp_path))
+
+    def build(n):
+        model = ModernModel(ModernParams(), pat.generate("bipolar", 3, n, 0.5, seed=0))
+        sim = Simulator(model, "cpp_standalone", 20 * b2.ms, 0.1 * b2.ms, model.runtime_values() | {"t_cue": 10 * b2.ms})
+        sim.close()
+        return sim.build_dir / "main"
+
+    first = build(12)
+    stamp = first.stat().st_mtime_ns
+    build(14)
+    assert build(12) == first and first.stat().st_mtime_ns == stamp
