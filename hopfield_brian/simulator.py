@@ -40,7 +40,7 @@ DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 def default_build_root() -> Path:
     """Where standalone projects are built (``$HOPFIELD_BRIAN_BUILD`` or ~/.cache)."""
     root = os.environ.get("HOPFIELD_BRIAN_BUILD") or Path.home() / ".cache" / "hopfield_brian" / "build"
-    return Path(root)
+    return Path(root).resolve()  # the binaries run with the build folder as working directory
 
 
 AUTO_BATCH = 16  # trials per binary run of a batchable model on cpp_standalone, unless chosen
@@ -158,10 +158,13 @@ class Simulator:
         self.run_seconds = 0.0  # simulation time reported by the binaries (standalone)
 
     def close(self) -> None:
-        """Release the build folder for other processes."""
+        """Release the build folder for other processes, and the Brian2 objects: while they
+        live, the next build's objects get other names (and so other sources) than in a
+        fresh process."""
         if getattr(self, "_lock", None) is not None:
             self._lock.close()
             self._lock = None
+        self.built = self._batch_groups = None
 
     def structure_key(self) -> str:
         """A name for the build folder, unique per network structure."""
@@ -287,6 +290,8 @@ class Simulator:
                 if batch is None:
                     return
                 folder = free.popleft()
+                for f in folder.iterdir():  # a binary that failed to write must not leave the last batch's
+                    f.unlink()
                 proc = subprocess.Popen(self._command(batch, folder), cwd=self.build_dir,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 running.append((batch, folder, proc))
@@ -296,7 +301,8 @@ class Simulator:
             while running:
                 batch, folder, proc = running.popleft()
                 _, err = proc.communicate()
-                if proc.returncode:
+                # Brian2's binary reports an unreadable run_args file on stderr and goes on with zeros
+                if proc.returncode or any(m in err for m in (b"Could not read", b"Error reading", b"Cannot set")):
                     raise RuntimeError(f"simulation binary failed ({proc.returncode}): {err.decode()[-500:]}")
                 spikes = self._read(folder, len(batch))
                 free.append(folder)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import os
@@ -156,13 +157,29 @@ class FolderStore:
         else:
             self.folder.mkdir(parents=True, exist_ok=True)
             write_atomic(marker, json.dumps(identity, indent=2) + "\n")
+        self._lock = open(marker)  # locked while the run lasts (a lock on run.json: no extra file)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise ConfigError(f"{self.folder} is in use by another run") from None
         (self.folder / "trials").mkdir(exist_ok=True)
+        if any((self.folder / "trials").glob("*.json")):
+            self.close()
+            raise ConfigError(f"{self.folder} was written by an older hopfield-brian (one file per trial); "
+                              "choose another --out")
         if keep_spikes:
             (self.folder / "spikes.parquet").mkdir(exist_ok=True)
             entries = {f.stem for f in (self.folder / "trials").glob("*.jsonl")}
-            for part in (self.folder / "spikes.parquet").glob("*.parquet"):
+            for part in (self.folder / "spikes.parquet").glob("p*-r*-n*.parquet"):
                 if part.stem not in entries:  # spikes of an entry whose rows were never written
                     part.unlink()
+
+    def close(self) -> None:
+        """Let other runs open the folder."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def _rows(self) -> list[dict]:
         return [json.loads(line) for f in sorted((self.folder / "trials").glob("*.jsonl"))
@@ -234,13 +251,21 @@ def run_in_folder(out: Path, identity: dict, grid, points: list, run_fn, summari
     and returns build statistics; ``summarise_fn(trials, swept)`` makes the
     summary; ``extra_files(res, stage)`` writes the protocol's own tables and
     figures. trials.csv, summary.csv, the extras and config.json (``identity``,
-    ``info``, statistics, versions) appear atomically, all or none.
+    ``info``, statistics, versions) appear atomically, all or none. The folder
+    is locked while the run lasts: a second run with the same ``--out`` is refused.
     """
+    store = FolderStore(out, identity)
+    try:
+        return _run_and_write(store, out, identity, grid, points, run_fn, summarise_fn, extra_files, info)
+    finally:
+        store.close()
+
+
+def _run_and_write(store, out, identity, grid, points, run_fn, summarise_fn, extra_files, info) -> dict:
     import time
 
     from . import results
 
-    store = FolderStore(out, identity)
     t0 = time.perf_counter()
     stats = run_fn(store)
     trials = store.trials()
@@ -314,10 +339,11 @@ def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress
                           for r, (key, trial) in zip(todo[pt.index], jobs(pt, todo[pt.index], base)))
                 t_last = time.perf_counter()
                 for finished in sim.run_batches(trials, total=sum(len(todo[pt.index]) for pt in pts)):
+                    now = time.perf_counter()
+                    share = (now - t_last) / len(finished)  # each trial's share of the wall time
+                    t_last = now
                     for (pt, r, key), spikes in finished:
-                        now = time.perf_counter()
-                        pending.append(score(pt, r, key, spikes, sim, now - t_last))
-                        t_last = now
+                        pending.append(score(pt, r, key, spikes, sim, share))
                         bar.update()
                     store.add_many(pending)
                     pending = []

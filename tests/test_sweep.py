@@ -126,20 +126,51 @@ def test_two_sweeps_at_once_do_not_interfere(tmp_path):
 
 
 def test_a_warm_build_folder_is_not_recompiled_later_in_the_same_process(tmp_path, monkeypatch):
-    """Builds in one process (other structures between them) generate the same sources as a fresh
-    process would, so the binary of a warm build folder is reused, not relinked."""
+    """Builds in one process (other structures between them, their closed simulators still
+    referenced, as in a sweep's loop) generate the same sources as a fresh process would, so the
+    binary of a warm build folder is reused, not relinked."""
     from hopfield_brian import patterns as pat
     from hopfield_brian.models import ModernModel
 
     monkeypatch.setenv("HOPFIELD_BRIAN_BUILD", str(tmp_path))
+    closed = []
 
     def build(n):
         model = ModernModel(ModernParams(), pat.generate("bipolar", 3, n, 0.5, seed=0))
         sim = Simulator(model, "cpp_standalone", 20 * b2.ms, 0.1 * b2.ms, model.runtime_values() | {"t_cue": 10 * b2.ms})
         sim.close()
+        closed.append(sim)
         return sim.build_dir / "main"
 
     first = build(12)
     stamp = first.stat().st_mtime_ns
     build(14)
     assert build(12) == first and first.stat().st_mtime_ns == stamp
+
+
+def test_a_run_folder_in_use_or_in_an_old_layout_is_refused(tmp_path):
+    identity = {"protocol": "recall"}
+    first = sweep.FolderStore(tmp_path / "run", identity)
+    with pytest.raises(ConfigError, match="in use by another run"):
+        sweep.FolderStore(tmp_path / "run", identity)
+    first.close()
+    sweep.FolderStore(tmp_path / "run", identity).close()
+    (tmp_path / "run" / "trials" / "p00000-r000000.json").write_text("{}")
+    with pytest.raises(ConfigError, match="older hopfield-brian"):
+        sweep.FolderStore(tmp_path / "run", identity)
+    sweep.FolderStore(tmp_path / "other", identity).close()  # the refused folder's lock was released
+
+
+def test_spikes_of_an_entry_without_rows_are_dropped_on_resume(tmp_path):
+    """A kill between an entry's spike part and its rows leaves spikes that no row claims."""
+    from hopfield_brian import readout
+
+    store = sweep.FolderStore(tmp_path, {"p": 1})
+    spikes = readout.spike_table(0, {"neuron": (np.array([1, 2], dtype=np.int32), np.array([0.001, 0.002]))})
+    store.add_many([({"trial": 0, "point": 0, "repeat": 0}, spikes)])
+    store.close()
+    orphan = tmp_path / "spikes.parquet" / "p00000-r000001-n1.parquet"  # spikes of trial 1, its rows lost
+    orphan.write_bytes((tmp_path / "spikes.parquet" / "p00000-r000000-n1.parquet").read_bytes())
+    store = sweep.FolderStore(tmp_path, {"p": 1})
+    assert not orphan.exists() and store.done() == {(0, 0)} and len(store.spike_table()) == 2
+    store.close()
