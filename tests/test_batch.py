@@ -1,5 +1,7 @@
 """Trials batched in one binary run: the same spikes as one trial per run."""
 
+import dataclasses
+
 import brian2 as b2
 import numpy as np
 import pytest
@@ -13,18 +15,22 @@ from hopfield_brian.simulator import Simulator, Trial, _batches
 def _model(kind: str, stored: np.ndarray):
     if kind == "modern":
         return ModernModel(paradigm.model_params("modern"), stored)
-    return ClassicalModel(paradigm.model_params("classical"), stored, "bipolar")
+    if kind == "modern-wta-poisson-noisy":  # lateral inhibition, Poisson coders, membrane noise (randn per step)
+        params = dataclasses.replace(paradigm.model_params("modern"), normalisation="wta", feature_coding="poisson")
+        return ModernModel(params, stored, noisy=True)
+    return ClassicalModel(paradigm.model_params("classical"), stored, "bipolar", noisy=True)
 
 
-@pytest.mark.parametrize("kind", ["modern", "classical"])
+@pytest.mark.parametrize("kind", ["modern", "modern-wta-poisson-noisy", "classical"])
 def test_a_trial_has_the_same_spikes_in_any_batch(kind):
     """Each pass of the binary's trial loop restores the initial state, reseeds and reloads the cue:
-    trial k of a batch of 4 equals the same trial run alone, spike for spike, with randn() (jitter),
-    spike deletion and background spikes in play."""
+    trial k of a batch of 4 equals the same trial run alone, spike for spike, with randn() (jitter,
+    membrane noise), spike deletion and background spikes in play."""
     stored = pat.generate("bipolar", 8, 48, 0.5, seed=2)
     model = _model(kind, stored)
     rng = np.random.default_rng(5)
-    noise = {"deletion": 0.1, "background_rate": 5 * b2.Hz} | ({"jitter": 1 * b2.ms} if kind == "modern" else {})
+    noise = {"deletion": 0.1, "background_rate": 5 * b2.Hz} | (
+        {"jitter": 1 * b2.ms} if kind == "modern" else {"membrane_noise": 0.2})
     values = model.runtime_values() | {"t_cue": 20 * b2.ms} | noise
     trials = [Trial(paradigm.make_cue(stored, "bipolar", k % 8, 0.25, 0.0, rng), 100 + k) for k in range(7)]
     spikes = {}
