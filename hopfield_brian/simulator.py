@@ -248,34 +248,33 @@ class Simulator:
         """The binary's command line for a batch of (key, Trial) sharing values and arrays."""
         trials = [t for _, t in batch]
         if self.device == "cuda_standalone":
-            settings = self._settings(trials[0])
-        else:
-            seeds, cues, count = self._batch_groups
-            settings = self._settings(trials[0], cue_and_seed=False)
-            pad = self.batch - len(trials)
-            values = {(seeds, "seed"): np.r_[[t.seed for t in trials], np.zeros(pad)],
-                      (cues, "value"): np.concatenate([self._cue_values(t) for t in trials]
-                                                      + [np.zeros(pad * len(self.built.cue[0]))])}
-            for (g, v), value in values.items():  # this worker's own files, rewritten every batch
-                view = getattr(g, v)
-                path = results_dir / f"{g.name}_{v}.dat"
-                np.asarray(value, dtype=view.dtype).tofile(path)
-                settings.append((g, v, None, f"{g.name}.{v}={path}"))
-            settings.append((*count, len(trials)))
+            return self._binary(results_dir, self._settings(trials[0]))
+        seeds, cues, (count_group, count_var) = self._batch_groups
+        pad = self.batch - len(trials)
         args = []
-        for g, v, value, *given in settings:
-            if given:
-                args.append(given[0])
-                continue
+        for g, v, value in ((seeds, "seed", np.r_[[t.seed for t in trials], np.zeros(pad)]),
+                            (cues, "value", np.concatenate([self._cue_values(t) for t in trials]
+                                                           + [np.zeros(pad * len(self.built.cue[0]))]))):
+            path = results_dir / f"{g.name}_{v}.dat"  # this worker's own file, rewritten every batch
+            np.asarray(value, dtype=getattr(g, v).dtype).tofile(path)
+            args.append(f"{g.name}.{v}={path}")
+        settings = [*self._settings(trials[0], cue_and_seed=False), (count_group, count_var, len(trials))]
+        return self._binary(results_dir, settings, args)
+
+    def _binary(self, results_dir: Path, settings: list, args: list | None = None) -> list[str]:
+        """Command line of the binary: ``settings`` as run_args (arrays content-addressed in
+        static_arrays, so that a point's pattern arrays are written once), then ``args``."""
+        out = [str(self.build_dir / "main"), "--results_dir", f"{results_dir}/"]
+        for g, v, value in settings:
             name, text, file_name, array = b2.device._prepare_variableview_run_arg(getattr(g, v), value)
-            if file_name:  # content-addressed, so that a point's pattern arrays are written once
+            if file_name:
                 target = self.build_dir / "static_arrays" / file_name
                 if not target.exists():
                     partial = target.with_name(f"{file_name}.{os.getpid()}")
                     array.tofile(partial)
                     os.replace(partial, target)
-            args.append(f"{name}={text}")
-        return [str(self.build_dir / "main"), "--results_dir", f"{results_dir}/", *args]
+            out.append(f"{name}={text}")
+        return out + (args or [])
 
     def _run_standalone(self, batches):
         """Yield ``(batch, [spikes of each trial])`` per batch, in order, ``workers`` binaries at once."""
