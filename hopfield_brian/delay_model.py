@@ -44,6 +44,7 @@ class DelayModel:
     """
 
     name = "delay"
+    batchable = True  # trials can share one binary run (see simulator: queues emptied per trial)
 
     def __init__(self, params: deq.DelayParams, keys, values=None, *, cycle, dt):
         self.params = params

@@ -63,7 +63,7 @@ class ModernModel:
 
     name = "modern"
     synaptic_arrays = ("keys", "values")
-    batchable = True  # no synaptic delays: trials can share one binary run (see simulator)
+    batchable = True  # trials can share one binary run (see simulator)
 
     def __init__(self, params: meq.ModernParams, keys: np.ndarray, values: np.ndarray | None = None,
                  noisy: bool = False, jittered: bool = False):
@@ -205,7 +205,7 @@ class ClassicalModel:
 
     name = "classical"
     synaptic_arrays = ("recurrent",)
-    batchable = True  # no synaptic delays: trials can share one binary run (see simulator)
+    batchable = True  # trials can share one binary run (see simulator)
 
     def __init__(self, params: ceq.ClassicalParams, patterns: np.ndarray, kind: str, noisy: bool = False,
                  learned: tuple[np.ndarray, np.ndarray] | None = None, jittered: bool = False):

@@ -8,7 +8,8 @@
   loops over them in one process: before each trial it restores the state the
   network had after initialisation, reseeds the random generators from the
   trial's seed and loads the trial's cue, then runs it from t = 0. A trial is
-  therefore the same spike for spike whatever batch it runs in, and start-up
+  therefore the same spike for spike whatever batch it runs in (spike queues
+  are emptied between trials, so models with synaptic delays batch too), and start-up
   (process, synapse creation, array loading) is paid once per batch. Several
   binaries run at once (``workers``), each with its own results folder.
 * ``cuda_standalone``: one trial per binary run, the cue and seed passed
@@ -121,7 +122,7 @@ class Simulator:
         self.workers = max(1, workers or default)
         chosen = batch or _BATCH_CHOICE[0]
         # batching needs the binary's trial loop (cpp_standalone) and a model whose state is all
-        # in its groups' arrays (no spikes in flight between trials: no synaptic delays)
+        # in its groups' arrays and spike queues (no plastic synapses)
         self.batch = (chosen or AUTO_BATCH) if device == "cpp_standalone" and getattr(model, "batchable", False) else 1
         b2.defaultclock.dt = dt
         t0 = time.perf_counter()
@@ -350,9 +351,9 @@ def _batch_loop(built, duration, size: int) -> tuple:
 
     Adds two groups that carry a batch's per-trial seeds and cues (run_args) and
     wraps the network run in a loop: each pass restores every non-constant
-    array of the network's groups to its value after initialisation, reseeds
-    the generators, loads the trial's cue, runs ``trial_init`` and the network
-    from t = 0, and records where each spike monitor's arrays end. After the
+    array of the network's groups to its value after initialisation, empties
+    the spike queues, reseeds the generators, loads the trial's cue, runs
+    ``trial_init`` and the network from t = 0, and records where each spike monitor's arrays end. After the
     loop the binary writes only the spike monitors, their per-trial ends and
     the summed run time (Brian2 would otherwise write every array, synapses
     included: 128 MB per run at N = M = 1000). Returns (seed group, cue group,
@@ -368,6 +369,8 @@ def _batch_loop(built, duration, size: int) -> tuple:
     b2.device.apply_run_args()
     name = b2.device.get_array_name
     state = _state_arrays(net, exclude=(seeds, cues))
+    pathways = [p for obj in sorted(net.objects, key=lambda o: o.name) if isinstance(obj, b2.Synapses)
+                for p in obj._pathways]
     threads = max(1, b2.prefs.devices.cpp_standalone.openmp_threads)
     cue = name(cue_group.variables[cue_var])
     lines = ["double _hb_run_time = 0;",
@@ -382,6 +385,8 @@ def _batch_loop(built, duration, size: int) -> tuple:
              f"brian::_random_generators[_i].seed((unsigned long) {name(seeds.variables['seed'])}[_hb_k] + _i);",
              f"std::copy({name(cues.variables['value'])} + _hb_k * {len(cue_group)}, "
              f"{name(cues.variables['value'])} + (_hb_k + 1) * {len(cue_group)}, {cue});",
+             *[f"for (auto _q : {pathway.name}.queue) {{ for (auto &_slot : _q->queue) _slot.clear(); _q->offset = 0; }}"
+               for pathway in pathways],  # spikes still in flight (synaptic delays) die with their trial
              f"{net.name}.t = 0.0;"]
     queue = b2.device.main_queue
     loop_start = len(queue)
@@ -389,8 +394,8 @@ def _batch_loop(built, duration, size: int) -> tuple:
     for g, v, expr in built.trial_init:
         setattr(g, v, expr)
     net.run(duration, namespace=built.namespace)
-    # the spike queues are prepared once, before the loop: with no synaptic delays each trial
-    # leaves them empty, and preparing them costs ~20 ms per trial at N = M = 1000
+    # the spike queues are prepared once, before the loop (their delays are constants), and emptied
+    # before each trial: preparing them costs ~20 ms per trial at N = M = 1000
     prepare = [e for e in queue[loop_start:] if e[0] == "before_run_code_object" and e[1][0].name.endswith("push_spikes")]
     queue[loop_start:] = [e for e in queue[loop_start:] if e not in prepare]
     queue[loop_start:loop_start] = prepare

@@ -55,3 +55,21 @@ def test_batches_hold_only_trials_that_share_values_and_arrays():
             for k in range(9)]
     sizes = [[key for key, _ in b] for b in _batches(iter(jobs), 3)]
     assert sizes == [[0, 1], [2], [3, 4], [5, 6, 7], [8]]
+
+
+def test_delay_memory_trials_have_the_same_spikes_in_any_batch():
+    """The delay-line memory keeps spikes in flight in its queues: each pass empties them, so a
+    batched trial still equals the trial run alone (background spikes and cue jitter in play)."""
+    from hopfield_brian import simulator
+    from hopfield_brian.protocols import spatiotemporal as spt
+
+    cfg = spt.SpatiotemporalConfig(trials=6, n_features=40, n_patterns=8, background_rate=10 * b2.Hz)
+    spikes = {}
+    for batch in (1, 4):
+        simulator.set_batch(batch)
+        try:
+            spikes[batch] = spt.run_trials(cfg)["spikes"]
+        finally:
+            simulator.set_batch(None)
+    assert len(spikes[1]) > 100 and spikes[1]["trial"].nunique() == 6
+    assert spikes[1].equals(spikes[4])
