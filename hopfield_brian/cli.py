@@ -52,7 +52,8 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, metavar="W",
                    help="simulation binaries run at once on cpp_standalone (default: cores - 1)")
     p.add_argument("--batch", type=int, metavar="K",
-                   help="trials per run of a cpp_standalone binary (default 16; results do not depend on it: each trial is restored, reseeded and rerun from t=0)")
+                   help="trials per run of a cpp_standalone binary (default 16; results do not depend on it: "
+                        "each trial is restored, reseeded and rerun from t=0)")
     p.add_argument("--build-only", action="store_true",
                    help="generate and compile the network(s) for --device, run nothing (e.g. cuda_standalone "
                         "on a machine without a GPU)")
