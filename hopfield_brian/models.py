@@ -143,8 +143,8 @@ class ModernModel:
         feature.alive = 1
         memory.alive = 1
 
-        # all-to-all, presynaptic-major (the order of weight_values); generated in the binary
-        # rather than loaded, and float32 weights: half the start-up of a large trial
+        # all-to-all, presynaptic-major (the order of weight_values), generated in the binary rather
+        # than loaded from index arrays; float32 weights halve the synapses' memory
         keys = b2.Synapses(feature, memory, name="keys", dtype={"w": np.float32}, **meq.KEY_SYNAPSE)
         keys.connect()
         values = b2.Synapses(memory, feature, name="values", dtype={"w": np.float32}, **meq.VALUE_SYNAPSE)

@@ -250,7 +250,7 @@ class Simulator:
         trials = [t for _, t in batch]
         if self.device == "cuda_standalone":
             return self._binary(results_dir, self._settings(trials[0]))
-        seeds, cues, (count_group, count_var) = self._batch_groups
+        seeds, cues = self._batch_groups
         pad = self.batch - len(trials)
         args = []
         for g, v, value in ((seeds, "seed", np.r_[[t.seed for t in trials], np.zeros(pad)]),
@@ -259,7 +259,7 @@ class Simulator:
             path = results_dir / f"{g.name}_{v}.dat"  # this worker's own file, rewritten every batch
             np.asarray(value, dtype=getattr(g, v).dtype).tofile(path)
             args.append(f"{g.name}.{v}={path}")
-        settings = [*self._settings(trials[0], cue_and_seed=False), (count_group, count_var, len(trials))]
+        settings = [*self._settings(trials[0], cue_and_seed=False), (seeds, "count", len(trials))]
         return self._binary(results_dir, settings, args)
 
     def _binary(self, results_dir: Path, settings: list, args: list | None = None) -> list[str]:
@@ -353,11 +353,12 @@ def _batch_loop(built, duration, size: int) -> tuple:
     wraps the network run in a loop: each pass restores every non-constant
     array of the network's groups to its value after initialisation, empties
     the spike queues, reseeds the generators, loads the trial's cue, runs
-    ``trial_init`` and the network from t = 0, and records where each spike monitor's arrays end. After the
-    loop the binary writes only the spike monitors, their per-trial ends and
-    the summed run time (Brian2 would otherwise write every array, synapses
-    included: 128 MB per run at N = M = 1000). Returns (seed group, cue group,
-    (group, variable) of the batch count).
+    ``trial_init`` and the network from t = 0, and records where each spike
+    monitor's arrays end. After the loop the binary writes only the spike
+    monitors, their per-trial ends and the summed run time (Brian2 would
+    otherwise write every array, synapses included: 128 MB per run at
+    N = M = 1000). Returns the seed group (``seed`` per trial, ``count`` of the
+    batch) and the cue group.
     """
     net = built.network
     cue_group, cue_var = built.cue
@@ -411,7 +412,7 @@ def _batch_loop(built, duration, size: int) -> tuple:
     lines.append('{ std::ofstream f(results_dir + "last_run_info.txt"); f << _hb_run_time << " 1" << std::endl; }')
     lines.append("return 0;")
     b2.device.insert_code("main", "\n".join(lines))
-    return seeds, cues, (seeds, "count")
+    return seeds, cues
 
 
 def _one_dt_setting() -> None:

@@ -320,7 +320,6 @@ def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress
     done = store.done()
     todo = {pt.index: [r for r in range(pt.config.trials) if (pt.index, r) not in done] for g in groups for pt in g}
     stats = {"compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
-    pending = []
     bar = progress_bar(sum(len(v) for v in todo.values()), progress)
     try:
         for pts in groups:
@@ -334,6 +333,7 @@ def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress
             stats["workers"] = sim.workers
             bar.set_postfix_str("")
             bar.unpause()
+            pending = []  # scored trials of the batch not yet stored
             try:
                 trials = (((pt, r, key), trial) for pt in pts
                           for r, (key, trial) in zip(todo[pt.index], jobs(pt, todo[pt.index], base)))
@@ -349,7 +349,6 @@ def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress
                     pending = []
             finally:
                 store.add_many(pending)  # also on Ctrl-C: what was scored is kept
-                pending = []
                 sim.close()
             stats["run_seconds"] += sim.run_seconds
     finally:
