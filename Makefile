@@ -5,7 +5,7 @@ recall: venv
 	.venv/bin/hopfield-brian run recall
 
 test: venv
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -m "slow or not slow"
 
 venv:
 	@sh scripts/venv.sh

@@ -125,6 +125,7 @@ def test_two_sweeps_at_once_do_not_interfere(tmp_path):
     assert _table(tmp_path / "run0").equals(_table(tmp_path / "run1"))
 
 
+@pytest.mark.slow
 def test_a_warm_build_folder_is_not_recompiled_later_in_the_same_process(tmp_path, monkeypatch):
     """Builds in one process (other structures between them, their closed simulators still
     referenced, as in a sweep's loop) generate the same sources as a fresh process would, so the
