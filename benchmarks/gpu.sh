@@ -7,5 +7,5 @@ set -e
 if [ -z "$PY" ]; then sh scripts/venv.sh; PY=.venv/bin/python; fi
 nvidia-smi -L
 nvcc --version | tail -2
-$PY -m pytest -q -p no:cacheprovider tests/test_cuda.py -k agrees
+$PY -m pytest -q -p no:cacheprovider -m slow tests/test_cuda.py -k agrees
 $PY benchmarks/devices.py --devices cpp_standalone cuda_standalone --trials 20 --large --workers 0 1
