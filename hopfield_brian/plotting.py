@@ -28,14 +28,12 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
     t_bins, m = readout.overlap_trajectory(point.model, point.stored, point.kind, raw, sizes,
                                            float(config.t_cue + config.t_free), float(config.bin_width),
                                            float(config.trace_window))
-    overlaps = pd.DataFrame(m).assign(trial=0, t_ms=t_bins * 1e3).melt(
-        id_vars=["trial", "t_ms"], var_name="pattern", value_name="overlap")
     sns.set_theme(style="ticks", context="paper")
     trial0 = trials.iloc[0]
     target = int(trial0["target"])
     pops = [p for p in spikes["population"].cat.categories]
-    fig = plt.figure(figsize=(10, 2.2 * (len(pops) + 1)), layout="constrained")
-    grid = fig.add_gridspec(len(pops) + 1, 4)
+    fig = plt.figure(figsize=(10, 2.2 * (len(pops) + 1)))
+    grid = fig.add_gridspec(len(pops) + 1, 4, left=0.08, right=0.99, bottom=0.07, top=0.92, hspace=0.45, wspace=0.45)
     t_cue = float(config.t_cue) * 1e3
     ax_prev = None
     for row, pop in enumerate(pops):
@@ -50,12 +48,9 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
                      loc="left", fontsize=9)
         ax_prev = ax
     ax = fig.add_subplot(grid[len(pops), :3], sharex=ax_prev)
-    o = overlaps[overlaps["trial"] == 0].copy()
-    o["pattern"] = o["pattern"].astype(int)
-    others = o[o["pattern"] != target]
-    sns.lineplot(data=others, x="t_ms", y="overlap", units="pattern", estimator=None, color="0.7", lw=0.6, ax=ax)
-    sns.lineplot(data=o[o["pattern"] == target], x="t_ms", y="overlap", color="tab:red", lw=1.8, ax=ax,
-                 label=f"target {target}")
+    t_ms = t_bins * 1e3
+    ax.plot(t_ms, np.delete(m, target, axis=1), color="0.7", lw=0.6)  # one line per other pattern
+    ax.plot(t_ms, m[:, target], color="tab:red", lw=1.8, label=f"target {target}")
     ax.axvline(t_cue, color="tab:blue", lw=0.8, ls="--", label="cue released")
     ax.axhline(0.9, color="k", lw=0.6, ls=":", label="success threshold")
     ax.set_xlabel("time (ms)")

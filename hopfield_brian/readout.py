@@ -11,18 +11,26 @@ SUCCESS_OVERLAP = 0.9  # a retrieval succeeds when the final overlap with the ta
 
 
 def spike_table(trial: int, spikes: dict) -> pd.DataFrame:
-    """Tidy spikes of one trial: ``trial``, ``population``, ``neuron``, ``t_ms``.
+    """Tidy spikes of one trial: ``trial``, ``population``, ``neuron``, ``t_ms``
+    (``spikes``: ``{population: (neuron indices, times in s)}``)."""
+    return spike_tables([(trial, spikes)])
+
+
+def spike_tables(trials: list) -> pd.DataFrame:
+    """One tidy table of the spikes of several trials, ``[(trial, spikes), ...]``, in that order.
 
     Compact dtypes: uint16 trial and neuron (uint32 beyond 65,535), categorical
     population (int8 codes) and float32 time: 9 bytes per spike in memory.
     """
-    trial_dtype = np.uint16 if trial < 2**16 else np.uint32
-    pops = list(spikes)
-    i = np.concatenate([spikes[p][0] for p in pops])
-    t = np.concatenate([spikes[p][1] for p in pops])
-    codes = np.repeat(np.arange(len(pops), dtype=np.int8), [spikes[p][0].size for p in pops])
+    pops = list(dict.fromkeys(p for _, spikes in trials for p in spikes))
+    parts = [(trial, spikes[p], k) for trial, spikes in trials for k, p in enumerate(pops) if p in spikes]
+    sizes = [i.size for _, (i, _), _ in parts]
+    i = np.concatenate([i for _, (i, _), _ in parts]) if parts else np.zeros(0, dtype=np.int32)
+    t = np.concatenate([t for _, (_, t), _ in parts]) if parts else np.zeros(0)
+    trial = np.repeat(np.array([tr for tr, _, _ in parts], dtype=np.int64), sizes)
+    codes = np.repeat(np.array([k for _, _, k in parts], dtype=np.int8), sizes)
     return pd.DataFrame({
-        "trial": np.full(i.size, trial, dtype=trial_dtype),
+        "trial": trial.astype(np.uint16 if trial.size == 0 or trial.max() < 2**16 else np.uint32),
         "population": pd.Categorical.from_codes(codes, categories=pops),
         "neuron": i.astype(np.uint16 if i.size == 0 or i.max() < 2**16 else np.uint32),
         "t_ms": (t * 1e3).astype(np.float32),

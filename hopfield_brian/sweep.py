@@ -117,17 +117,17 @@ class MemoryStore:
         return {(r["point"], r["repeat"]) for r in self.rows}
 
     def add_many(self, items: list) -> None:
-        """Store ``(row, spike table or None)`` pairs."""
-        for row, spikes in items:
-            self.rows.append(row)
-            if spikes is not None and self.keep_spikes:
-                self.spikes.append(spikes)
+        """Store ``(row, spikes or None)`` pairs (spikes: ``{population: (i, t in s)}``)."""
+        self.rows.extend(row for row, _ in items)
+        table = _spike_table(items) if self.keep_spikes else None
+        if table is not None:
+            self.spikes.append(table)
 
     def trials(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows).sort_values("trial", ignore_index=True)
 
     def spike_table(self, trial: int | None = None) -> pd.DataFrame:
-        frames = [s for s in self.spikes if trial is None or s["trial"].iloc[0] == trial] if self.spikes else []
+        frames = [s if trial is None else s[s["trial"] == trial] for s in self.spikes]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -189,16 +189,16 @@ class FolderStore:
         return {(r["point"], r["repeat"]) for r in self._rows()}
 
     def add_many(self, items: list) -> None:
-        """Store ``(row, spike table or None)`` pairs as one journal entry."""
+        """Store ``(row, spikes or None)`` pairs (spikes: ``{population: (i, t in s)}``) as one journal entry."""
         if not items:
             return
         first = items[0][0]
         name = f"p{first['point']:05d}-r{first['repeat']:06d}-n{len(items)}"
-        frames = [spikes for _, spikes in items if spikes is not None]
-        if frames and self.keep_spikes:
+        table = _spike_table(items) if self.keep_spikes else None
+        if table is not None:
             part = self.folder / "spikes.parquet" / f"{name}.parquet"
             partial = part.with_name(f".{part.name}.partial")
-            pq.write_table(arrow_table(pd.concat(frames, ignore_index=True)), partial)
+            pq.write_table(arrow_table(table), partial)
             os.replace(partial, part)
         write_atomic(self.folder / "trials" / f"{name}.jsonl",
                      "".join(json.dumps(row, default=plain) + "\n" for row, _ in items))
@@ -211,6 +211,14 @@ class FolderStore:
         if trial is None:
             return pd.read_parquet(folder)
         return pd.read_parquet(folder, filters=[("trial", "==", trial)])
+
+
+def _spike_table(items: list) -> pd.DataFrame | None:
+    """The tidy spike table of the ``(row, spikes or None)`` pairs of one entry (None: no spikes kept)."""
+    from . import readout
+
+    kept = [(row["trial"], spikes) for row, spikes in items if spikes is not None]
+    return readout.spike_tables(kept) if kept else None
 
 
 def arrow_table(frame: pd.DataFrame) -> pa.Table:
@@ -311,7 +319,7 @@ def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress
     ``make_simulator(base)`` builds the group's network from its first point;
     ``jobs(point, repeats, base)`` yields one ``(key, Trial)`` per repeat, in
     order; ``score(point, repeat, key, spikes, simulator, wall_s)`` returns the
-    trial's row and spike table. The trials of one binary run (a batch, see
+    trial's row and the spikes to keep (``spikes`` itself, or None). The trials of one binary run (a batch, see
     :mod:`hopfield_brian.simulator`) are stored together as one journal entry,
     so a kill loses at most the batch being scored. Returns build statistics.
     """

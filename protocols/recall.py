@@ -221,9 +221,9 @@ def _jobs(point: Point, repeats, base: Point):
 
 
 def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, spikes: dict, sizes: dict,
-                fanout: dict, wall: float, extra_score=None) -> tuple[dict, pd.DataFrame]:
-    """Trials-table row and spike table of one finished trial; ``extra_score(point, target, cue, spikes,
-    fanout, trajectory)`` adds a protocol's own columns (``trajectory``: bin ends and overlaps)."""
+                fanout: dict, wall: float, extra_score=None) -> tuple[dict, dict]:
+    """Trials-table row of one finished trial, and its spikes to store; ``extra_score(point, target, cue,
+    spikes, fanout, trajectory)`` adds a protocol's own columns (``trajectory``: bin ends and overlaps)."""
     c, model = point.config, point.model
     t_end, t_cue = float(c.t_cue + c.t_free), float(c.t_cue)
     final = model.decode_counts(readout.counts(spikes, sizes, t_end - float(c.readout_window), t_end))
@@ -245,7 +245,7 @@ def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, sp
     if extra_score:
         row.update(extra_score(point, target, cue, spikes, fanout, (t_bins, overlaps)))
     row.update({k: v for k, v in point_columns(point).items() if k not in row})
-    return row, readout.spike_table(trial_id, spikes)
+    return row, spikes
 
 
 def run(points: list[Point], store, workers: int | None = None, progress: bool = False,

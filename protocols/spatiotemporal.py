@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from brian2 import Hz, Quantity, ms
 
-from hopfield_brian import paradigm, readout, results, sweep
+from hopfield_brian import paradigm, results, sweep
 from hopfield_brian import spatiotemporal as st
 from hopfield_brian.config import describe, qty
 from hopfield_brian.delay_model import DelayModel
@@ -253,7 +253,7 @@ def run_points(points: list, store, *, jobs, score, duration_of, workers=None, p
         row = score(pt, r, info, spikes, sim.built.fanout)
         row.update({"trial": pt.index * pt.config.trials + r, "point": pt.index, "repeat": r, "wall_s": wall})
         row.update({k: v for k, v in parameter_columns(pt.config).items() if k not in row})
-        return row, readout.spike_table(row["trial"], spikes)
+        return row, spikes
 
     return sweep.run_grouped(list(groups.values()), store, simulator, lambda pt, repeats, base: jobs(pt, repeats),
                              scored, progress)

@@ -164,10 +164,8 @@ def test_a_run_folder_in_use_or_in_an_old_layout_is_refused(tmp_path):
 
 def test_spikes_of_an_entry_without_rows_are_dropped_on_resume(tmp_path):
     """A kill between an entry's spike part and its rows leaves spikes that no row claims."""
-    from hopfield_brian import readout
-
     store = sweep.FolderStore(tmp_path, {"p": 1})
-    spikes = readout.spike_table(0, {"neuron": (np.array([1, 2], dtype=np.int32), np.array([0.001, 0.002]))})
+    spikes = {"neuron": (np.array([1, 2], dtype=np.int32), np.array([0.001, 0.002]))}
     store.add_many([({"trial": 0, "point": 0, "repeat": 0}, spikes)])
     store.close()
     orphan = tmp_path / "spikes.parquet" / "p00000-r000001-n1.parquet"  # spikes of trial 1, its rows lost
