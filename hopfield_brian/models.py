@@ -159,6 +159,10 @@ class ModernModel:
         hub_link.connect()
         if p.normalisation == "exact":
             memory.Z = b2.linked_var(hub, "Z", index=np.zeros(m, dtype=int))
+            # Brian2 sums Z just before its target's state update (order - 1), i.e. before the memory
+            # layer's own update: Z would lag the u it normalises by one step, and the layer would fire
+            # at R exp(-beta du) instead of R. Summed after the state updates, before the thresholds:
+            hub_link.summed_updaters["Z_post"].order = memory.order + 1
         else:
             memory.lateral = b2.linked_var(hub, "inhibition", index=np.zeros(m, dtype=int))
 

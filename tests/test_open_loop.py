@@ -45,3 +45,17 @@ def test_the_posterior_sample_is_not_trivially_uniform_or_one_hot():
     for p, q in zip(posteriors, posteriors[1:]):
         assert 0.5 * np.abs(p - q).sum() > 0.15
     assert all(0.25 < p.max() < 0.95 for p in posteriors)
+
+
+@pytest.mark.parametrize("beta", [0.5, 2.0])
+def test_the_exact_memory_layer_fires_at_its_total_rate_even_at_high_beta(beta):
+    """sum_mu R softmax(beta u)_mu = R: the normaliser Z must be summed from the same u as the
+    rates it divides (one step older, the layer would fire at R exp(-beta u dt / tau_key))."""
+    keys = pat.generate("bipolar", 8, 64, 0.5, seed=1)
+    model = ModernModel(ModernParams(), keys)
+    duration = 2 * b2.second
+    sim = Simulator(model, "cpp_standalone", duration, 0.2 * b2.ms, model.runtime_values() | {"t_cue": duration})
+    _, t = sim.run_trial(Trial(keys[0], seed=3, values={"beta": beta}))["memory"]
+    rate = np.sum(t > WARMUP) / (float(duration) - WARMUP)
+    expected = float(model.params.rate_memory)  # 900 expected spikes: Poisson sd 3.3 %
+    assert abs(rate / expected - 1) < 0.1, (beta, rate)
