@@ -2,8 +2,9 @@
 
 Counts are exact from the simulation: every spike delivered to every synapse
 is one synaptic event (spikes x fan-out, per population), every neuron of
-every population is updated once per time step, plastic updates are counted
-where plasticity runs. The dense references are counted by hand: one modern
+every population is updated once per time step, the memory neurons compute
+one exponential each per time step, plastic updates are counted where
+plasticity runs. The dense references are counted by hand: one modern
 Hopfield / attention update costs 2 N M multiply-accumulates (Ramsauer et al.
 2020; shared/SCIENCE.md section 6), the classical network N^2 per sweep.
 
@@ -118,19 +119,22 @@ def synaptic_events(spikes: dict, fanout: dict, stop: float = np.inf) -> dict:
 
 
 def spiking_ops(spikes: dict, fanout: dict, n_neurons: int, steps: int, stop: float = np.inf,
-                plastic_updates: int = 0, summed_terms: int = 0) -> dict:
+                plastic_updates: int = 0, summed_terms: int = 0, exponentials: int = 0) -> dict:
     """Operations of a spiking run up to time ``stop`` (s).
 
     ``spikes``: population -> (neuron indices, times in s); ``fanout``:
     population -> synapses per neuron (array); ``n_neurons``: every neuron
     updated each step (all populations); ``steps``: time steps simulated;
     ``summed_terms``: terms of summed variables added every step (the exact
-    normaliser's M). Every synaptic event reads its weight once.
+    normaliser's M); ``exponentials``: exponentials computed every step (the
+    memory layer's M, as attention's softmax computes M per query). Every
+    synaptic event reads its weight once.
     """
     events = sum(synaptic_events(spikes, fanout, stop).values())
     n_spikes = sum(int(np.sum(np.asarray(t) < stop)) for _, t in spikes.values())
     return {"synaptic_event": events, "spike": n_spikes, "neuron_update": int(n_neurons) * int(steps),
-            "plastic_update": int(plastic_updates), "weight_read": events, "add": int(summed_terms) * int(steps)}
+            "plastic_update": int(plastic_updates), "weight_read": events, "add": int(summed_terms) * int(steps),
+            "exp": int(exponentials) * int(steps)}
 
 
 def attention_ops(n_memories: int, n_features: int, n_values: int | None = None, n_steps: int = 1) -> dict:
@@ -168,7 +172,7 @@ def break_even_rate(ops: dict, table: EnergyTable, reference_pj: float, n_neuron
     The spiking energy is a part proportional to the spikes (each spike
     costing its fan-out in synaptic events and weight reads as in ``ops``)
     plus a fixed part (everything else: neuron updates, summed-variable
-    additions, plastic updates). 0 when the fixed part alone costs more than
+    additions, exponentials, plastic updates). 0 when the fixed part alone costs more than
     the reference; NaN when the run has no spikes to scale; inf when spikes
     cost nothing under the table.
     """

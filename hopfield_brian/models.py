@@ -99,6 +99,12 @@ class ModernModel:
         """Terms of summed variables added at every time step (the exact normaliser's M)."""
         return self.n_patterns if self.params.normalisation == "exact" else 0
 
+    @property
+    def exponentials(self) -> int:
+        """Exponentials computed at every time step: each memory neuron's evidence exp(beta u), and
+        the winner-take-all's one shared exp(lateral)."""
+        return self.n_patterns + int(self.params.normalisation == "wta")
+
     def encode_cue(self, cue: np.ndarray) -> np.ndarray:
         """Per-neuron cue values: the ON and the OFF neuron of feature i both hold cue_i."""
         cue = np.asarray(cue, dtype=float)

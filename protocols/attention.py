@@ -203,11 +203,12 @@ def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanou
         row[f"tv_{w:g}ms"] = _tv(hist, p_ref)
         row[f"output_overlap_{w:g}ms"] = _overlap(out, wanted)
         ops = energy.spiking_ops(spikes, fanout, n_neurons, int(round(stop / dt)), stop=stop,
-                                 summed_terms=model.summed_terms)
+                                 summed_terms=model.summed_terms, exponentials=model.exponentials)
         row[f"spikes_{w:g}ms"] = ops["spike"]
         row[f"synaptic_events_{w:g}ms"] = ops["synaptic_event"]
         row[f"neuron_updates_{w:g}ms"] = ops["neuron_update"]
         row[f"summed_additions_{w:g}ms"] = ops["add"]
+        row[f"exponentials_{w:g}ms"] = ops["exp"]
         for pop, events in energy.synaptic_events(spikes, fanout, stop).items():
             row[f"synaptic_events_{pop}_{w:g}ms"] = events
     return row
@@ -240,7 +241,8 @@ def attention_table(res: dict, tables: list[energy.EnergyTable]) -> pd.DataFrame
         for w in windows(pt.config):
             ops = {"synaptic_event": t[f"synaptic_events_{w:g}ms"].mean(), "spike": t[f"spikes_{w:g}ms"].mean(),
                    "neuron_update": t[f"neuron_updates_{w:g}ms"].mean(),
-                   "weight_read": t[f"synaptic_events_{w:g}ms"].mean(), "add": t[f"summed_additions_{w:g}ms"].mean()}
+                   "weight_read": t[f"synaptic_events_{w:g}ms"].mean(), "add": t[f"summed_additions_{w:g}ms"].mean(),
+                   "exp": t[f"exponentials_{w:g}ms"].mean()}
             row = {**base, "point": pt.index, "system": "spiking", "window_ms": w,
                    "time_to_answer_ms": duration[w] * 1e3,
                    "accuracy": (t[f"output_overlap_{w:g}ms"] >= readout.SUCCESS_OVERLAP).mean(),
@@ -282,8 +284,9 @@ def report(table: pd.DataFrame, config: AttentionConfig, params, tables) -> str:
         if r["system"] == "spiking":
             lines.append("  spiking is cheaper than attention below a mean rate per neuron of: " + ", ".join(
                 f"{tb.name} {r[f'break_even_rate_{tb.name}_Hz']:.3g} Hz" for tb in tables))
-    lines.append(f"counted: synaptic events, spikes, neuron updates, weight reads, the normaliser's additions "
-                 f"(spiking); MACs, exponentials, additions, weight reads (references). Left out: {energy.LEFT_OUT}.")
+    lines.append(f"counted: synaptic events, spikes, neuron updates, weight reads, the normaliser's additions, "
+                 f"the memory neurons' exponentials (spiking); MACs, exponentials, additions, weight reads "
+                 f"(references). Left out: {energy.LEFT_OUT}.")
     return "\n".join(lines)
 
 

@@ -17,8 +17,9 @@ def test_spiking_ops_count_every_spike_times_its_fanout_up_to_stop():
     ops = energy.spiking_ops(spikes, fanout, n_neurons=3, steps=100, stop=0.02)
     # before 20 ms: a spikes 0, 1, 1 (3 + 5 + 5) and b once (7)
     assert ops == {"synaptic_event": 20, "spike": 4, "neuron_update": 300, "plastic_update": 0, "weight_read": 20,
-                   "add": 0}
+                   "add": 0, "exp": 0}
     assert energy.spiking_ops(spikes, fanout, 3, 100, stop=0.02, summed_terms=2)["add"] == 200
+    assert energy.spiking_ops(spikes, fanout, 3, 100, stop=0.02, exponentials=2)["exp"] == 200
     assert energy.synaptic_events(spikes, fanout, stop=0.02) == {"a": 13, "b": 7}
 
 
