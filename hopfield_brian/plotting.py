@@ -61,7 +61,7 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
     long = trials.melt(value_vars=["cue_overlap", "final_overlap", "reference_final_overlap"],
                        var_name="stage", value_name="overlap with target")
     long["stage"] = long["stage"].map({"cue_overlap": "cue", "final_overlap": "spiking",
-                                       "reference_final_overlap": "numpy ref."})
+                                       "reference_final_overlap": "numpy\nref."})
     sns.stripplot(data=long, x="stage", y="overlap with target", ax=ax, size=3, alpha=0.7)
     ax.axhline(0.9, color="k", lw=0.6, ls=":")
     ax.set_title(f"all {len(trials)} trials: success {trials['success'].mean():.0%}", fontsize=9)
