@@ -165,10 +165,13 @@ class ModernModel:
         hub_link.connect()
         if p.normalisation == "exact":
             memory.Z = b2.linked_var(hub, "Z", index=np.zeros(m, dtype=int))
-            # Brian2 sums Z just before its target's state update (order - 1), i.e. before the memory
-            # layer's own update: Z would lag the u it normalises by one step, and the layer would fire
-            # at R exp(-beta du) instead of R. Summed after the state updates, before the thresholds:
-            hub_link.summed_updaters["Z_post"].order = memory.order + 1
+            # Z must be summed from the u of wherever the rate is evaluated. Brian2 sums it just
+            # before its target's state update (order - 1): right for the jitter filters, which read
+            # the rate in the state update; the threshold reads it after the update, so without jitter
+            # Z is summed after the state updates (else it lags u by a step, and the layer fires at
+            # R exp(-beta du) instead of R)
+            if not self.jittered:
+                hub_link.summed_updaters["Z_post"].order = memory.order + 1
         else:
             memory.lateral = b2.linked_var(hub, "inhibition", index=np.zeros(m, dtype=int))
 

@@ -47,15 +47,17 @@ def test_the_posterior_sample_is_not_trivially_uniform_or_one_hot():
     assert all(0.25 < p.max() < 0.95 for p in posteriors)
 
 
-@pytest.mark.parametrize("beta", [0.5, 2.0])
-def test_the_exact_memory_layer_fires_at_its_total_rate_even_at_high_beta(beta):
+@pytest.mark.parametrize("beta, jitter", [(0.5, 0.0), (2.0, 0.0), (2.0, 1.0)])
+def test_the_exact_memory_layer_fires_at_its_total_rate_even_at_high_beta(beta, jitter):
     """sum_mu R softmax(beta u)_mu = R: the normaliser Z must be summed from the same u as the
-    rates it divides (one step older, the layer would fire at R exp(-beta u dt / tau_key))."""
+    rates it divides (one step older, the layer would fire at R exp(-beta du)); with spike-time
+    jitter the rate is read in the state update, without it at the threshold."""
     keys = pat.generate("bipolar", 8, 64, 0.5, seed=1)
-    model = ModernModel(ModernParams(), keys)
+    model = ModernModel(ModernParams(), keys, jittered=jitter > 0)
     duration = 2 * b2.second
-    sim = Simulator(model, "cpp_standalone", duration, 0.2 * b2.ms, model.runtime_values() | {"t_cue": duration})
+    values = model.runtime_values() | {"t_cue": duration} | ({"jitter": jitter * b2.ms} if jitter else {})
+    sim = Simulator(model, "cpp_standalone", duration, 0.2 * b2.ms, values)
     _, t = sim.run_trial(Trial(keys[0], seed=3, values={"beta": beta}))["memory"]
     rate = np.sum(t > WARMUP) / (float(duration) - WARMUP)
     expected = float(model.params.rate_memory)  # 900 expected spikes: Poisson sd 3.3 %
-    assert abs(rate / expected - 1) < 0.1, (beta, rate)
+    assert abs(rate / expected - 1) < 0.1, (beta, jitter, rate)
