@@ -33,7 +33,8 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
     target = int(trial0["target"])
     pops = [p for p in spikes["population"].cat.categories]
     fig = plt.figure(figsize=(10, 2.2 * (len(pops) + 1)))
-    grid = fig.add_gridspec(len(pops) + 1, 4, left=0.08, right=0.99, bottom=0.07, top=0.92, hspace=0.45, wspace=0.45)
+    grid = fig.add_gridspec(len(pops) + 1, 4, left=0.08, right=0.99, bottom=0.07, top=0.92,
+                            hspace=0.45, wspace=0.45)  # fixed: a constrained layout costs ~0.5 s
     t_cue = float(config.t_cue) * 1e3
     ax_prev = None
     for row, pop in enumerate(pops):

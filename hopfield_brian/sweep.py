@@ -319,9 +319,10 @@ def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress
     ``make_simulator(base)`` builds the group's network from its first point;
     ``jobs(point, repeats, base)`` yields one ``(key, Trial)`` per repeat, in
     order; ``score(point, repeat, key, spikes, simulator, wall_s)`` returns the
-    trial's row and the spikes to keep (``spikes`` itself, or None). The trials of one binary run (a batch, see
-    :mod:`hopfield_brian.simulator`) are stored together as one journal entry,
-    so a kill loses at most the batch being scored. Returns build statistics.
+    trial's row and the spikes to keep (``spikes`` itself, or None). The trials
+    of one binary run (a batch, see :mod:`hopfield_brian.simulator`) are
+    stored together as one journal entry, so a kill loses at most the batch
+    being scored. Returns build statistics.
     """
     import time
 

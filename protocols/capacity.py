@@ -8,8 +8,9 @@ after a failure is sampling luck, not capacity), for the spiking network and
 for the reference, for every value of the other swept parameters (e.g. beta).
 
 Defaults: classical, N = 400, cue noise 8 % (a cue at 5 % would already
-have the success overlap 0.9, so a network that did nothing would pass), loads M/N from 0.02 to 0.3 (one
-build for all: M only changes the couplings); modern, N = 64, cue noise 10 %,
+have the success overlap 0.9, so a network that did nothing would pass),
+loads M/N from 0.02 to 0.3 (one build for all: M only changes the
+couplings); modern, N = 64, cue noise 10 %,
 M from N/4 to 16 N, beta in {0.1, 0.2, 0.4} (one build per M).
 Theory lines: 0.138 N for bipolar patterns (Amit, Gutfreund & Sompolinsky
 1985), N / (2 a |ln a|) for sparse ones (Tsodyks & Feigel'man 1988).
