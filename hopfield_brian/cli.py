@@ -110,14 +110,17 @@ def protocol_config(args):
                                   f"({m} patterns x {n} features)")
         config = dataclasses.replace(config, n_patterns=m, n_features=n)
     grid = sweep.parse_sweep(args.sweep, [config, params])
-    clash = set(grid) & (set(assignments) - {"model", "device", "out", "trials", "seed", "patterns"})
-    if clash or {"model", "device", "out", "trials"} & set(grid):
-        raise ConfigError(f"cannot sweep {', '.join(sorted(clash or {'model/device/out/trials'} & set(grid)))}"
+    clash = (set(grid) & (set(assignments) - {"model", "device", "out", "trials", "patterns"})
+             | {"model", "device", "out", "trials"} & set(grid))
+    if clash:
+        raise ConfigError(f"cannot sweep {', '.join(sorted(clash))}"
                           " (set it, or sweep it, not both; model, device, out and trials cannot be swept)")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {args.workers}")
     if args.batch is not None and args.batch < 1:
         raise ConfigError(f"--batch must be >= 1, got {args.batch}")
+    if getattr(config, "seed", 0) < 0:
+        raise ConfigError(f"--seed must be >= 0, got {config.seed}")
     return config, params, grid
 
 
@@ -157,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hopfield-brian: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("hopfield-brian: interrupted; nothing was written", file=sys.stderr)
+        print("hopfield-brian: interrupted; the finished trials are kept: rerun with the same --out to resume",
+              file=sys.stderr)
         return 130
     return 0
 

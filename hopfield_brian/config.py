@@ -9,6 +9,7 @@ a word. Anything else is a :class:`~hopfield_brian.errors.ConfigError`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import inspect
 import re
 
@@ -26,6 +27,8 @@ def parse_quantity(text: str, like: b2.Quantity, name: str) -> b2.Quantity:
     if not match:
         raise ConfigError(f"{name}: cannot read {text!r} as a number with a unit (e.g. {like!s})")
     number, unit_name = float(match.group(1)), match.group(2)
+    if not math.isfinite(number):
+        raise ConfigError(f"{name}: expected a finite number, got {text!r}")
     if not unit_name:
         raise ConfigError(f"{name}: {text!r} needs a unit, e.g. {_example(like)}")
     unit = getattr(stdunits, unit_name, None) or getattr(allunits, unit_name, None)
@@ -60,9 +63,12 @@ def parse_value(text: str, default, name: str):
         if _NUMBER_UNIT.match(text) and _NUMBER_UNIT.match(text).group(2):
             raise ConfigError(f"{name}: is dimensionless, got {text!r}")
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
             raise ConfigError(f"{name}: expected a number, got {text!r}") from None
+        if not math.isfinite(value):  # nan and inf pass every range check written as x < 0
+            raise ConfigError(f"{name}: expected a finite number, got {text!r}")
+        return value
     return text
 
 

@@ -31,6 +31,10 @@ from .errors import ConfigError
 
 def parse_sweep(items: list[str] | None, instances: list) -> dict[str, list]:
     """``['beta=0.05,0.1', 'cue_noise=0:0.4:5']`` -> ``{'beta': [0.05, 0.1], 'cue_noise': [0, .1, ...]}``."""
+    names = [item.partition("=")[0].strip() for item in items or []]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(f"--sweep {', '.join(twice)} given more than once; give all values in one --sweep")
     out = {}
     for name, text in cfg.parse_assignments(items).items():
         default = _default_of(name, instances)
@@ -149,6 +153,8 @@ class FolderStore:
         self.keep_spikes = keep_spikes
         identity = json.loads(json.dumps(identity, default=str))
         marker = self.folder / "run.json"
+        if self.folder.exists() and not self.folder.is_dir():
+            raise ConfigError(f"output folder {self.folder} is a file")
         if marker.exists():
             if json.loads(marker.read_text()) != identity:
                 raise ConfigError(f"{self.folder} holds a run with other parameters; choose another --out")
