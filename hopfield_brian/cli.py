@@ -26,17 +26,22 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
     from hopfield_brian.equations.classical import ClassicalParams
     from hopfield_brian.equations.modern import ModernParams
     module = _protocol(name)
+    models = ["modern model (--model modern):", *help_lines(ModernParams()),
+              "classical model (--model classical):", *help_lines(ClassicalParams())]
+    uses_models = _uses_model_params(module)
     epilog = "\n".join([
         "parameters for --set NAME=VALUE (name, default with unit, meaning):",
         "protocol:", *help_lines(_config_class(module)()),
-        "modern model (--model modern):", *help_lines(ModernParams()),
-        "classical model (--model classical):", *help_lines(ClassicalParams()),
-        "Durations and rates need units: --set t_cue=150ms --set rate_memory=1kHz",
+        *(models if uses_models else []),
+        "Durations and rates need units: " + ("--set t_cue=150ms --set rate_memory=1kHz" if uses_models
+                                              else "--set cycle=30ms --set background_rate=5Hz"),
     ])
     p = sub.add_parser(name, help=module.HELP, description=module.__doc__, epilog=epilog,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help=f"modern or classical (default {getattr(module, 'DEFAULT_MODEL', 'modern')})")
-    p.add_argument("--patterns", metavar="FILE", help="stored patterns, .npy or .csv, M x N, {0,1} or {-1,+1}")
+    offered = "patterns" in _fields(_config_class(module))  # not by the delay-memory protocols (spike patterns)
+    p.add_argument("--patterns", metavar="FILE", help="stored patterns, .npy or .csv, M x N, {0,1} or {-1,+1}"
+                   if offered else argparse.SUPPRESS)
     trials = getattr(module, "defaults", lambda m: {})(getattr(module, "DEFAULT_MODEL", "modern")).get(
         "trials", _config_class(module)().trials)
     p.add_argument("--trials", type=int, metavar="K", help=f"trials per parameter point (default {trials})")
@@ -68,6 +73,30 @@ def _config_class(module):
     return getattr(module, "CONFIG", RecallConfig)
 
 
+def _fields(cls) -> set[str]:
+    """Names of a dataclass's fields."""
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def _uses_model_params(module) -> bool:
+    """Whether the protocol runs a rate model with the command line's model parameters (--set beta=...)."""
+    return getattr(module, "MODEL_PARAMETERS", True)
+
+
+def _refuse_unused_model_params(protocol: str, module, names: set[str]) -> None:
+    """Model parameters (set or swept) given to a protocol that does not use them would be ignored
+    silently: refuse them, naming them."""
+    from hopfield_brian.equations.classical import ClassicalParams
+    from hopfield_brian.equations.modern import ModernParams
+
+    if _uses_model_params(module):
+        return
+    unused = sorted(names & (_fields(ModernParams) | _fields(ClassicalParams)) - _fields(_config_class(module)))
+    if unused:
+        raise ConfigError(f"{', '.join(unused)}: rate-model parameter(s) not used by the {protocol} protocol "
+                          f"(its parameters are listed by: hopfield-brian run {protocol} --help)")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2 (argparse's own convention)
         self.exit(2, f"hopfield-brian: error: {message}\n")
@@ -91,13 +120,20 @@ def protocol_config(args):
     from hopfield_brian.protocols.recall import RecallConfig
 
     assignments = cfg.parse_assignments(args.set)
+    module = _protocol(args.protocol)
     for flag in ("model", "patterns", "trials", "seed", "device", "out"):
         value = getattr(args, flag)
         if value is not None:
             if flag in assignments:
                 raise ConfigError(f"{flag} given both as --{flag} and with --set")
             assignments[flag] = str(value)
-    module = _protocol(args.protocol)
+    fields = _fields(_config_class(module))
+    if args.patterns is not None and "patterns" not in fields:  # --patterns is hidden from its help
+        hint = "; give them with --set spike_patterns=FILE.csv" if "spike_patterns" in fields else ""
+        raise ConfigError(f"--patterns does not apply to the {args.protocol} protocol: it stores spike-time "
+                          f"patterns, not M x N rate patterns{hint}")
+    swept_names = {item.partition("=")[0].strip() for item in args.sweep}
+    _refuse_unused_model_params(args.protocol, module, set(assignments) | swept_names)
     model = assignments.get("model", getattr(module, "DEFAULT_MODEL", RecallConfig.model))
     defaults = {"model": model} | module.defaults(model) if model in ("modern", "classical") else {}
     config, params = cfg.override([_config_class(module)(), paradigm.model_params(model)], defaults | assignments)
@@ -119,6 +155,9 @@ def protocol_config(args):
         raise ConfigError(f"--workers must be >= 1, got {args.workers}")
     if args.batch is not None and args.batch < 1:
         raise ConfigError(f"--batch must be >= 1, got {args.batch}")
+    if args.build_only and config.device == "runtime":
+        raise ConfigError("--build-only needs a standalone device (cpp_standalone or cuda_standalone): "
+                          "runtime compiles nothing ahead of the run")
     if getattr(config, "seed", 0) < 0:
         raise ConfigError(f"--seed must be >= 0, got {config.seed}")
     return config, params, grid
@@ -137,6 +176,22 @@ def _check_not_overridden(args, user_swept: set, grid) -> None:
                           f"ignored; give the values with --sweep {sorted(overridden)[0]}=V1,V2,... instead")
 
 
+def _check_patterns_fix_sizes(protocol: str, config, grid) -> None:
+    """A --patterns file fixes n_patterns and n_features: refuse a grid (the user's or the protocol's
+    default one) that varies them."""
+    from hopfield_brian import sweep
+
+    if not getattr(config, "patterns", ""):
+        return
+    points = grid if isinstance(grid, list) else sweep.grid(grid or {})
+    varied = sorted({name for point in points for name in ("n_patterns", "n_features")
+                     if name in point and point[name] != getattr(config, name)})
+    if varied:
+        raise ConfigError(f"{', '.join(varied)}: fixed by --patterns {config.patterns} ({config.n_patterns} "
+                          f"patterns x {config.n_features} features), but the {protocol} run sweeps it "
+                          f"(--sweep or the protocol's default grid); drop --patterns or sweep other parameters")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -145,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         user_swept = set(grid)
         grid = module.full_grid(config, grid)
         _check_not_overridden(args, user_swept, grid)
+        _check_patterns_fix_sizes(args.protocol, config, grid)
         from hopfield_brian.simulator import set_batch
 
         set_batch(args.batch)

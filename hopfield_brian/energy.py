@@ -35,6 +35,7 @@ or the cost of presenting the query (the feature layer's encoding spikes
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +83,8 @@ def load_tables(path: str | Path) -> dict[str, EnergyTable]:
         raise ConfigError(f"cannot read energy tables {path}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"energy tables {path} are not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"energy tables {path} are not valid JSON: not UTF-8 text") from None
     if not isinstance(raw, dict) or not raw:
         raise ConfigError(f"energy tables {path} must be a JSON object of named tables")
     tables = {}
@@ -95,8 +98,8 @@ def load_tables(path: str | Path) -> dict[str, EnergyTable]:
             raise ConfigError(f"energy table {name!r}: unknown operation(s) {', '.join(sorted(unknown))}; "
                               f"known: {', '.join(OPERATIONS)}")
         for op, value in entry.items():
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
-                raise ConfigError(f"energy table {name!r}: {op} must be a number of pJ >= 0, got {value!r}")
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= sys.float_info.max:
+                raise ConfigError(f"energy table {name!r}: {op} must be a number of pJ >= 0 and finite, got {value!r}")
         tables[name] = EnergyTable(name, source, {k: float(v) for k, v in entry.items()})
     return tables
 

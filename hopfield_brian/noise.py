@@ -8,7 +8,7 @@
 | ``background_rate`` | rate of extra Poisson spikes per neuron | every neuron |
 | ``membrane_noise`` | std of Ornstein-Uhlenbeck input noise (through xi) | input variables |
 | ``weight_noise`` | relative std of multiplicative synaptic weight noise | synapses |
-| ``weight_bits`` | quantise synaptic weights to k bits (0: full precision) | synapses |
+| ``weight_bits`` | quantise synaptic weights to k bits, 1 to 32 (0: full precision) | synapses |
 | ``ablation`` | fraction of silenced neurons in each population | neurons |
 | ``jitter`` | sd of independent spike-time displacements (s) | every neuron |
 
@@ -34,10 +34,11 @@ import numpy as np
 from .errors import ConfigError
 
 PROBABILITIES = ("cue_noise", "cue_mask", "deletion", "ablation")
+MAX_WEIGHT_BITS = 32  # 2**32 levels: finer than a float32 weight (quantise's 2**bits overflows from 1024 on)
 
 
 def validate(config) -> None:
-    """Range checks: probabilities in [0, 1], strengths >= 0, bits 0 or >= 1."""
+    """Range checks: probabilities in [0, 1], strengths >= 0, bits 0 or in [1, MAX_WEIGHT_BITS]."""
     for name in PROBABILITIES:
         v = getattr(config, name)
         if not 0.0 <= v <= 1.0:
@@ -48,8 +49,9 @@ def validate(config) -> None:
         raise ConfigError(f"membrane_noise must be >= 0, got {config.membrane_noise}")
     if config.weight_noise < 0:
         raise ConfigError(f"weight_noise must be >= 0, got {config.weight_noise}")
-    if config.weight_bits < 0:
-        raise ConfigError(f"weight_bits must be >= 1 bit (or 0 for full precision), got {config.weight_bits}")
+    if not 0 <= config.weight_bits <= MAX_WEIGHT_BITS:
+        raise ConfigError(f"weight_bits must be >= 1 bit and <= {MAX_WEIGHT_BITS} bits (or 0 for full precision), "
+                          f"got {config.weight_bits}")
 
 
 def run_values(config, model) -> dict:

@@ -7,6 +7,7 @@ fraction of ones), as in Tsodyks & Feigel'man (1988).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -42,27 +43,41 @@ def generate(kind: str, n_patterns: int, n_features: int, coding_level: float, s
     raise ConfigError(f"unknown pattern kind {kind!r}; choose from {', '.join(PATTERN_KINDS)}")
 
 
-def load(path: str | Path) -> tuple[np.ndarray, str]:
-    """Load user patterns from ``.npy`` or ``.csv`` (shape M x N, no header).
+def read_array(path: str | Path, what: str = "patterns") -> np.ndarray:
+    """A numeric array from ``.npy`` or ``.csv`` (comma-separated, no header), as floats.
 
-    Returns the array and its kind: 'bipolar' for {-1, +1} values, 'sparse'
-    for {0, 1} values.
+    Every problem is one ConfigError naming ``what`` and the file: missing
+    file, other suffix, unreadable content, values that are not numbers (a
+    .npy of strings), no values at all (an empty .csv, a 0 x N array). numpy's
+    warnings (an empty .csv) are never printed.
     """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"pattern file not found: {path}")
+        raise ConfigError(f"{what} file not found: {path}")
+    if path.suffix not in (".npy", ".csv"):
+        raise ConfigError(f"{what} file must be .npy or .csv, got {path.name}")
     try:
-        if path.suffix == ".npy":
-            arr = np.load(path, allow_pickle=False)
-        elif path.suffix == ".csv":
-            arr = np.loadtxt(path, delimiter=",", ndmin=2)
-        else:
-            raise ConfigError(f"pattern file must be .npy or .csv, got {path.name}")
-    except ConfigError:
-        raise
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # loadtxt warns about an empty file: refused below instead
+            arr = (np.load(path, allow_pickle=False) if path.suffix == ".npy"
+                   else np.loadtxt(path, delimiter=",", ndmin=2))
     except Exception as exc:  # unreadable numbers, corrupt file
-        raise ConfigError(f"cannot read patterns from {path}: {exc}") from None
-    return arr.astype(float), validate(arr, source=str(path))
+        raise ConfigError(f"cannot read {what} from {path}: {str(exc).splitlines()[0]}") from None
+    if arr.dtype.kind not in "biuf":
+        raise ConfigError(f"{path}: {what} must be numbers, the file holds {arr.dtype} values")
+    if arr.size == 0:
+        raise ConfigError(f"{path}: no {what} in the file (an empty array, shape {arr.shape})")
+    return arr.astype(float)
+
+
+def load(path: str | Path, what: str = "patterns") -> tuple[np.ndarray, str]:
+    """Load user patterns from ``.npy`` or ``.csv`` (shape M x N, no header).
+
+    Returns the array and its kind: 'bipolar' for {-1, +1} values, 'sparse'
+    for {0, 1} values. ``what`` names them in error messages (e.g. 'values').
+    """
+    arr = read_array(path, what)
+    return arr, validate(arr, source=str(path))
 
 
 def validate(patterns: np.ndarray, source: str = "patterns") -> str:
@@ -77,6 +92,14 @@ def validate(patterns: np.ndarray, source: str = "patterns") -> str:
         return "sparse"
     bad = sorted(values - {-1.0, 0.0, 1.0})[:3] or sorted(values)[:3]
     raise ConfigError(f"{source}: values must be all in {{-1,+1}} or all in {{0,1}}; found {bad}")
+
+
+def check_active(patterns: np.ndarray, source: str = "patterns") -> None:
+    """Every sparse {0, 1} pattern needs an active unit (the classical network's coding level and overlaps)."""
+    silent = np.flatnonzero(~np.any(np.asarray(patterns) != 0, axis=1))
+    if silent.size:
+        raise ConfigError(f"{source}: {silent.size} pattern(s) with no active unit (all 0; row {silent[0]} "
+                          f"first); sparse {{0,1}} patterns need at least one 1 each")
 
 
 def coding_level(patterns: np.ndarray) -> float:

@@ -16,11 +16,15 @@ def spike_table(trial: int, spikes: dict) -> pd.DataFrame:
     return spike_tables([(trial, spikes)])
 
 
-def spike_tables(trials: list) -> pd.DataFrame:
+def spike_tables(trials: list, n_trials: int | None = None) -> pd.DataFrame:
     """One tidy table of the spikes of several trials, ``[(trial, spikes), ...]``, in that order.
 
-    Compact dtypes: uint16 trial and neuron (uint32 beyond 65,535), categorical
-    population (int8 codes) and float32 time: 9 bytes per spike in memory.
+    Compact dtypes: ``trial`` in the smallest unsigned integer that holds every
+    trial number of the run (``n_trials`` of them, numbered from 0; by default
+    those given), so that the tables of one run share their dtypes; ``neuron``
+    uint16 (uint32 beyond 65,535); ``population`` categorical (int8 codes);
+    ``t_ms`` float32. 8 bytes per spike in memory for runs of up to 256 trials,
+    9 up to 65,536.
     """
     pops = list(dict.fromkeys(p for _, spikes in trials for p in spikes))
     parts = [(trial, spikes[p], k) for trial, spikes in trials for k, p in enumerate(pops) if p in spikes]
@@ -30,11 +34,16 @@ def spike_tables(trials: list) -> pd.DataFrame:
     trial = np.repeat(np.array([tr for tr, _, _ in parts], dtype=np.int64), sizes)
     codes = np.repeat(np.array([k for _, _, k in parts], dtype=np.int8), sizes)
     return pd.DataFrame({
-        "trial": trial.astype(np.uint16 if trial.size == 0 or trial.max() < 2**16 else np.uint32),
+        "trial": trial.astype(smallest_uint(n_trials - 1 if n_trials else trial.max(initial=0))),
         "population": pd.Categorical.from_codes(codes, categories=pops),
         "neuron": i.astype(np.uint16 if i.size == 0 or i.max() < 2**16 else np.uint32),
         "t_ms": (t * 1e3).astype(np.float32),
     })
+
+
+def smallest_uint(largest: int) -> type:
+    """The smallest unsigned numpy integer type that holds ``largest``."""
+    return next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if largest <= np.iinfo(t).max)
 
 
 def counts(spikes: dict, sizes: dict, start: float, stop: float) -> dict:

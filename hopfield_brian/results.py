@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -12,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 PACKAGES = ("hopfield-brian", "brian2", "brian2cuda", "numpy", "pandas", "pyarrow", "seaborn")
+INPUT_FILES = ("patterns", "values", "queries", "energy_file", "spike_patterns")  # parameters naming input files
 
 
 def package_versions() -> dict:
@@ -49,3 +51,13 @@ def staged_files(folder: str | os.PathLike):
 
 def write_json(path: Path, obj: dict) -> None:
     path.write_text(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def input_digests(config, points=()) -> dict:
+    """``{"input_sha256": {path: sha256 of its bytes}}`` for every input file the run reads (named in
+    ``config`` or in a grid point), so that a run identity changes with the files' content; ``{}``
+    when the run reads none (its identity keeps its form)."""
+    paths = {getattr(config, name, "") for name in INPUT_FILES}
+    paths |= {point[name] for point in points for name in INPUT_FILES if name in point}
+    digests = {path: hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in sorted(paths) if path}
+    return {"input_sha256": digests} if digests else {}

@@ -114,8 +114,8 @@ def column_name(name: str, value) -> str:
 class MemoryStore:
     """Trials kept in memory (tests, benchmarks)."""
 
-    def __init__(self, keep_spikes: bool = True):
-        self.rows, self.spikes, self.keep_spikes = [], [], keep_spikes
+    def __init__(self, keep_spikes: bool = True, n_trials: int | None = None):
+        self.rows, self.spikes, self.keep_spikes, self.n_trials = [], [], keep_spikes, n_trials
 
     def done(self) -> set:
         return {(r["point"], r["repeat"]) for r in self.rows}
@@ -123,7 +123,7 @@ class MemoryStore:
     def add_many(self, items: list) -> None:
         """Store ``(row, spikes or None)`` pairs (spikes: ``{population: (i, t in s)}``)."""
         self.rows.extend(row for row, _ in items)
-        table = _spike_table(items) if self.keep_spikes else None
+        table = _spike_table(items, self.n_trials) if self.keep_spikes else None
         if table is not None:
             self.spikes.append(table)
 
@@ -145,12 +145,14 @@ class FolderStore:
     spikes of an entry whose rows never appeared (a kill in between) are
     removed when the folder is reopened. ``identity`` (every parameter of the
     run) is kept in ``run.json``; reopening a folder with a different identity
-    is an error, with the same identity it resumes.
+    is an error, with the same identity it resumes. ``n_trials``, the number of
+    trials of the run, gives every part the same compact ``trial`` dtype.
     """
 
-    def __init__(self, folder: str | os.PathLike, identity: dict, keep_spikes: bool = True):
+    def __init__(self, folder: str | os.PathLike, identity: dict, keep_spikes: bool = True,
+                 n_trials: int | None = None):
         self.folder = Path(folder)
-        self.keep_spikes = keep_spikes
+        self.keep_spikes, self.n_trials = keep_spikes, n_trials
         identity = json.loads(json.dumps(identity, default=str))
         marker = self.folder / "run.json"
         if self.folder.exists() and not self.folder.is_dir():
@@ -200,7 +202,7 @@ class FolderStore:
             return
         first = items[0][0]
         name = f"p{first['point']:05d}-r{first['repeat']:06d}-n{len(items)}"
-        table = _spike_table(items) if self.keep_spikes else None
+        table = _spike_table(items, self.n_trials) if self.keep_spikes else None
         if table is not None:
             part = self.folder / "spikes.parquet" / f"{name}.parquet"
             partial = part.with_name(f".{part.name}.partial")
@@ -219,12 +221,22 @@ class FolderStore:
         return pd.read_parquet(folder, filters=[("trial", "==", trial)])
 
 
-def _spike_table(items: list) -> pd.DataFrame | None:
+def _spike_table(items: list, n_trials: int | None) -> pd.DataFrame | None:
     """The tidy spike table of the ``(row, spikes or None)`` pairs of one entry (None: no spikes kept)."""
     from . import readout
 
     kept = [(row["trial"], spikes) for row, spikes in items if spikes is not None]
-    return readout.spike_tables(kept) if kept else None
+    return readout.spike_tables(kept, n_trials) if kept else None
+
+
+def trial_number(point, repeat: int) -> int:
+    """The run-wide number of a point's ``repeat``-th trial (the ``trial`` column)."""
+    return point.index * point.config.trials + repeat
+
+
+def trial_count(points: list) -> int:
+    """How many trial numbers a run of ``points`` uses (one past the largest)."""
+    return max((trial_number(pt, pt.config.trials) for pt in points), default=0)
 
 
 def arrow_table(frame: pd.DataFrame) -> pa.Table:
@@ -268,7 +280,7 @@ def run_in_folder(out: Path, identity: dict, grid, points: list, run_fn, summari
     ``info``, statistics, versions) appear atomically, all or none. The folder
     is locked while the run lasts: a second run with the same ``--out`` is refused.
     """
-    store = FolderStore(out, identity)
+    store = FolderStore(out, identity, n_trials=trial_count(points))
     try:
         return _run_and_write(store, out, identity, grid, points, run_fn, summarise_fn, extra_files, info)
     finally:

@@ -23,7 +23,9 @@ classical Hopfield network with Hebbian couplings of the keys.
 Default grid: load M in {25, 50, 100} x cue flips {0.2, 0.4} x beta in
 {0.01, 0.02, 0.05, 0.1} (N = 200), plus a coding comparison at M = 50, 20 %
 flips, beta 0.05: regular or Poisson feature coding at 200, 50 or 20 Hz and a
-memory rate of 500 or 100 Hz. ``--sweep`` replaces the grid.
+memory rate of 500 or 100 Hz. A ``--patterns`` file (the keys, M x N) or a
+``values`` file fixes M: the grid then has no load axis (every point stores
+the file's M). ``--sweep`` replaces the grid.
 
 Writes ``attention.csv`` (one row per point, system and window: accuracy,
 output overlap, total-variation error of the weights, time to answer, energy
@@ -37,7 +39,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 import brian2 as b2
 import numpy as np
@@ -52,6 +53,7 @@ from hopfield_brian.models import ModernModel
 from hopfield_brian.protocols import recall
 
 HELP = "spiking attention against softmax attention: accuracy, time to answer, energy per query"
+LOADS = (25, 50, 100)  # numbers of stored patterns M of the default grid
 WINDOWS_MS = (5, 10, 20, 50, 100)  # read-out windows of the error / latency / energy curves
 SYSTEMS = ("spiking", "attention", "classical")
 
@@ -81,9 +83,13 @@ def full_grid(config, grid):
         raise ConfigError("the attention protocol runs the modern (attention-like) model: use --model modern")
     if grid:
         return grid
-    points = [{"n_patterns": m, "cue_noise": f, "beta": beta}
-              for m in (25, 50, 100) for f in (0.2, 0.4) for beta in (0.01, 0.02, 0.05, 0.1)]
-    points += [{"n_patterns": 50, "cue_noise": 0.2, "beta": 0.05, "feature_coding": coding, "rate_feature": rf,
+    # a patterns or values file fixes M: no load axis then, every point stores the file's M (or n_patterns)
+    fixed = config.patterns or config.values
+    loads = [{}] if fixed else [{"n_patterns": m} for m in LOADS]
+    points = [{**load, "cue_noise": f, "beta": beta}
+              for load in loads for f in (0.2, 0.4) for beta in (0.01, 0.02, 0.05, 0.1)]
+    base = {} if fixed else {"n_patterns": 50}
+    points += [{**base, "cue_noise": 0.2, "beta": 0.05, "feature_coding": coding, "rate_feature": rf,
                 "rate_memory": rm}
                for coding in ("regular", "poisson") for rf in (200 * Hz, 50 * Hz, 20 * Hz) for rm in (500 * Hz, 100 * Hz)
                if (coding, rf, rm) != ("regular", 200 * Hz, 500 * Hz)]  # that one is in the grid above
@@ -91,20 +97,14 @@ def full_grid(config, grid):
 
 
 def windows(config) -> list[float]:
-    """Read-out windows (ms) that fit in the query presentation, the default one included."""
-    room = float((config.t_cue - config.settle) / ms)
-    return sorted({w for w in WINDOWS_MS if w <= room + 1e-9} | {round(float(config.attention_window / ms), 6)})
+    """Read-out windows (ms) that fit in the query presentation and are at least dt, the default one included."""
+    room, dt = float((config.t_cue - config.settle) / ms), float(config.dt / ms)
+    return sorted({w for w in WINDOWS_MS if dt <= w <= room + 1e-9} | {round(float(config.attention_window / ms), 6)})
 
 
 def _load_matrix(path: str, name: str) -> np.ndarray:
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{name} file not found: {path}")
-    try:
-        arr = np.load(p, allow_pickle=False) if p.suffix == ".npy" else np.loadtxt(p, delimiter=",", ndmin=2)
-    except Exception as exc:  # unreadable numbers, corrupt file
-        raise ConfigError(f"cannot read {name} from {path}: {exc}") from None
-    arr = np.asarray(arr, dtype=float)
+    """A 2-D numeric array from a .npy/.csv file (one vector: one row)."""
+    arr = pat.read_array(path, name)
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2:
@@ -119,6 +119,8 @@ def validate(config: AttentionConfig, params) -> list[energy.EnergyTable]:
     if config.settle < 0 * ms or not config.attention_window > 0 * ms:
         raise ConfigError(f"settle must be >= 0 ms and attention_window > 0 ms, got {config.settle}, "
                           f"{config.attention_window}")
+    if config.attention_window < config.dt:
+        raise ConfigError(f"dt ({config.dt}) must not exceed attention_window ({config.attention_window})")
     if config.settle + config.attention_window > config.t_cue:
         raise ConfigError(f"settle + attention_window ({config.settle + config.attention_window}) must not exceed "
                           f"t_cue ({config.t_cue}), the time the query is presented")
@@ -129,7 +131,7 @@ def load_values(config: AttentionConfig) -> np.ndarray | None:
     """Value patterns (M x N, +-1) from the user's file, checked against the keys; None: auto-association."""
     if not config.values:
         return None
-    values, kind = pat.load(config.values)
+    values, kind = pat.load(config.values, "values")
     if values.shape[0] != config.n_patterns:
         raise ConfigError(f"keys and values differ in count: {config.n_patterns} keys, {values.shape[0]} values "
                           f"in {config.values}")

@@ -47,6 +47,8 @@ def full_grid(config, grid):
 # noise on or off); everything else varies at run time.
 STRUCTURAL = ("t_cue", "t_free", "dt", "device", "normalisation", "feature_coding", "tau_key", "tau_value",
               "eta_inhibition", "tau_syn", "tau_inhibition")
+# Durations and windows that the simulation time step dt must resolve (dt <= each of them).
+RESOLVED = ("t_cue", "t_free", "readout_window", "bin_width", "trace_window")
 TIMING_COLUMNS = ("wall_s",)  # differ between otherwise identical runs
 
 
@@ -71,7 +73,7 @@ class RecallConfig:
     background_rate: Quantity = qty(0 * Hz)  # rate of extra background Poisson spikes per neuron
     membrane_noise: float = 0.0  # std of input noise (field units; x sqrt(N) on memory inputs)
     weight_noise: float = 0.0  # relative std of multiplicative synaptic weight noise
-    weight_bits: int = 0  # quantise synaptic weights to this many bits (0: full precision)
+    weight_bits: int = 0  # quantise synaptic weights to this many bits, 1 to 32 (0: full precision)
     ablation: float = 0.0  # fraction of silenced neurons in each population
     jitter: Quantity = qty(0 * ms)  # sd of spike-time jitter of every neuron (0 or >= dt)
     t_cue: Quantity = qty(100 * ms)  # cue phase: the network is clamped to the cue
@@ -112,6 +114,8 @@ def load_patterns(config: RecallConfig) -> tuple[np.ndarray, str]:
         if stored.shape != (config.n_patterns, config.n_features):
             raise ConfigError(f"{config.patterns} holds {stored.shape[0]} x {stored.shape[1]} patterns "
                               f"but n_patterns x n_features = {config.n_patterns} x {config.n_features}")
+        if config.model == "classical" and kind == "sparse":
+            pat.check_active(stored, config.patterns)
         return stored, kind
     return pat.generate(config.pattern_kind, config.n_patterns, config.n_features, config.coding_level,
                         config.seed), config.pattern_kind
@@ -130,9 +134,9 @@ def validate(config: RecallConfig, params) -> None:
     noise.validate(config)
     if config.jitter != 0 * ms and config.jitter < config.dt:
         raise ConfigError(f"jitter must be 0 or at least dt ({config.dt}), got {config.jitter}")
-    if config.cued_pattern >= config.n_patterns:
-        raise ConfigError(f"cued_pattern must be < n_patterns ({config.n_patterns}) or -1 for random, "
-                          f"got {config.cued_pattern}")
+    if not -1 <= config.cued_pattern < config.n_patterns:
+        raise ConfigError(f"cued_pattern must be -1 (a random target per trial) or a pattern index in "
+                          f"[0, {config.n_patterns - 1}], got {config.cued_pattern}")
     if config.learning_rate <= 0 or config.weight_bound < 0 or config.forget_rate < 0 * Hz:
         raise ConfigError("learning_rate must be > 0, weight_bound >= 0 and forget_rate >= 0 Hz")
     if not 0.0 < config.coding_level < 1.0:
@@ -142,6 +146,10 @@ def validate(config: RecallConfig, params) -> None:
             raise ConfigError(f"{name} must be positive, got {getattr(config, name)}")
     if config.readout_window > config.t_free:
         raise ConfigError(f"readout_window ({config.readout_window}) must not exceed t_free ({config.t_free})")
+    for name in RESOLVED:
+        if getattr(config, name) < config.dt:
+            raise ConfigError(f"dt ({config.dt}) must not exceed {name} ({getattr(config, name)}): "
+                              f"a time step longer than the {name} cannot resolve it")
     paradigm.check_model_params(params, config.n_features)
 
 
@@ -231,7 +239,7 @@ def score_trial(point: Point, repeat: int, target: int, cue: np.ndarray, rng, sp
                                                   float(c.bin_width), float(c.trace_window))
     ref = paradigm.score(point.stored, point.kind, target, paradigm.reference_state(model, point.kind, cue, rng))
     n_spikes = {pop: int(i.size) for pop, (i, _) in spikes.items()}
-    trial_id = point.index * c.trials + repeat
+    trial_id = sweep.trial_number(point, repeat)
     row = {
         "trial": trial_id, "point": point.index, "repeat": repeat, "model": c.model, "target": target,
         "cue_overlap": float(pat.overlap(point.stored, cue, point.kind)[target]),
@@ -303,7 +311,7 @@ def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
 def run_trials(config: RecallConfig, params, grid: dict | None = None, workers: int | None = None) -> dict:
     """In-memory run (no files): trials table, spike table and build statistics."""
     points = prepare(config, params, grid)
-    store = sweep.MemoryStore()
+    store = sweep.MemoryStore(n_trials=sweep.trial_count(points))
     stats = run(points, store, workers)
     return {"trials": store.trials(), "spikes": store.spike_table(), "points": points, **stats}
 
@@ -322,7 +330,8 @@ def execute(protocol: str, config: RecallConfig, params, grid=None, workers: int
     points = prepare(config, params, grid) if points is None else points
     out = Path(config.out) if config.out else results.default_run_dir(protocol, config.model)
     identity = {"protocol": protocol, "config": describe(dataclasses.replace(config, out="")),
-                "model_params": describe(params), "sweep": sweep.describe_grid(grid)}
+                "model_params": describe(params), "sweep": sweep.describe_grid(grid),
+                **results.input_digests(config, [pt.swept for pt in points])}
     return sweep.run_in_folder(
         out, identity, grid, points, lambda store: run(points, store, workers, not quiet, extra_score), summarise,
         extra_files, {"pattern_kind": points[0].kind, "device": config.device, "seed": config.seed})

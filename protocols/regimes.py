@@ -133,6 +133,8 @@ def validate(config: RegimesConfig) -> None:
         if config.kick_at < 0 * ms or not config.kick_duration > 0 * ms:
             raise ConfigError(f"kick_at must be >= 0 ms and kick_duration > 0 ms, got {config.kick_at}, "
                               f"{config.kick_duration}")
+        if config.kick_duration < config.dt:
+            raise ConfigError(f"dt ({config.dt}) must not exceed kick_duration ({config.kick_duration})")
         if config.kick_at + config.kick_duration + config.readout_window > config.t_free:
             total = config.kick_at + config.kick_duration + config.readout_window
             raise ConfigError(f"kick_at + kick_duration + readout_window ({total}) must not exceed "

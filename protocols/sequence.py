@@ -50,6 +50,10 @@ STRUCTURAL = ("n_features", "cycle", "active_fraction", "seed", "dt", "device", 
               "tolerance")
 
 
+# No rate model runs here: its parameters (--set beta=...) and --model classical are refused.
+MODEL_PARAMETERS = False
+
+
 def defaults(model: str) -> dict:
     return {}
 
@@ -58,7 +62,7 @@ def defaults(model: str) -> dict:
 class SequenceConfig(DelayParams):
     """Everything a sequence run depends on (the delay model's parameters included)."""
 
-    model: str = "modern"  # not used by this protocol (the command line sets it)
+    model: str = "modern"  # no rate model runs here: only the default, modern, is accepted
     n_features: int = 100  # feature neurons N
     n_sequences: int = 10  # stored sequences S
     sequence_length: int = 5  # patterns per sequence L (>= 2)
@@ -110,6 +114,8 @@ def prepare(config: SequenceConfig, grid=None) -> list[Point]:
     groups: dict[tuple, list[Point]] = {}
     for pt in points:
         c = pt.config
+        if c.model != "modern":
+            raise ConfigError(f"--model {c.model}: the sequence protocol runs the delay memory only, no rate model")
         spt.validate_common(c)
         if c.n_sequences < 1 or c.sequence_length < 2:
             raise ConfigError(f"n_sequences must be >= 1 and sequence_length >= 2, got {c.n_sequences} "
@@ -211,10 +217,10 @@ def build_only(config, params=None, grid=None) -> list:
 
 def run_trials(config: SequenceConfig, grid=None, workers=None) -> dict:
     """In-memory run (no files)."""
-    from hopfield_brian.sweep import MemoryStore
+    from hopfield_brian.sweep import MemoryStore, trial_count
 
     points = prepare(config, grid)
-    store = MemoryStore()
+    store = MemoryStore(n_trials=trial_count(points))
     stats = spt.run_points(points, store, jobs=_jobs, score=score, duration_of=duration, workers=workers)
     return {"trials": store.trials(), "spikes": store.spike_table(), "points": points, **stats}
 

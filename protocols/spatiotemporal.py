@@ -70,6 +70,10 @@ STRUCTURAL = ("n_features", "cycle", "active_fraction", "spike_patterns", "seed"
               "memory_refractory", "feature_refractory", "tolerance")
 
 
+# The rate models' parameters (--set beta=...) are not used (the rate comparison runs the defaults): refused.
+MODEL_PARAMETERS = False
+
+
 def defaults(model: str) -> dict:
     return {}
 
@@ -251,7 +255,7 @@ def run_points(points: list, store, *, jobs, score, duration_of, workers=None, p
 
     def scored(pt, r, info, spikes, sim, wall):
         row = score(pt, r, info, spikes, sim.built.fanout)
-        row.update({"trial": pt.index * pt.config.trials + r, "point": pt.index, "repeat": r, "wall_s": wall})
+        row.update({"trial": sweep.trial_number(pt, r), "point": pt.index, "repeat": r, "wall_s": wall})
         row.update({k: v for k, v in parameter_columns(pt.config).items() if k not in row})
         return row, spikes
 
@@ -364,7 +368,7 @@ def execute(protocol: str, config, points, grid, *, jobs, score, duration_of, su
     """Run (or resume) ``points`` in the output folder and write trials, summary, config and extras."""
     out = Path(config.out) if config.out else results.default_run_dir(protocol, "delay")
     identity = {"protocol": protocol, "config": describe(dataclasses.replace(config, out="")),
-                "sweep": sweep.describe_grid(grid)}
+                "sweep": sweep.describe_grid(grid), **results.input_digests(config, [pt.swept for pt in points])}
     run_fn = lambda store: run_points(points, store, jobs=jobs, score=score,  # noqa: E731
                                       duration_of=duration_of, workers=workers, progress=not quiet)
     return sweep.run_in_folder(out, identity, grid, points, run_fn, summarise_fn, extra_files,
@@ -374,7 +378,7 @@ def execute(protocol: str, config, points, grid, *, jobs, score, duration_of, su
 def run_trials(config: SpatiotemporalConfig, grid=None, workers=None) -> dict:
     """In-memory run (no files): trials table, spikes and build statistics."""
     points = prepare(config, grid)
-    store = sweep.MemoryStore()
+    store = sweep.MemoryStore(n_trials=sweep.trial_count(points))
     stats = run_points(points, store, jobs=_jobs, score=score, duration_of=duration, workers=workers)
     return {"trials": store.trials(), "spikes": store.spike_table(), "points": points, **stats}
 

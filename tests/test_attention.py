@@ -109,3 +109,8 @@ def test_bad_input_gives_one_line_and_exit_2(case, tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
     assert not (tmp_path / "results").exists()
+
+
+def test_read_out_windows_shorter_than_dt_are_left_out():
+    cfg = attention.AttentionConfig(dt=10 * ms)  # the query is presented 100 ms, read from 40 ms on
+    assert attention.windows(cfg) == [10, 20, 50]

@@ -1,5 +1,6 @@
 """Command line: a good run writes every file; bad input gives one line and exit 2."""
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -9,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hopfield_brian import cli
+from hopfield_brian import cli, sweep
+from hopfield_brian.protocols import recall
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--set", "n_features=32", "--set", "n_patterns=4", "--set", "t_free=60ms", "--set", "readout_window=20ms"]
@@ -19,6 +21,28 @@ def _bad_files(tmp_path):
     np.save(tmp_path / "flat.npy", np.ones(10))
     np.savetxt(tmp_path / "three.csv", np.array([[0, 1, 2], [1, 0, 1]]), delimiter=",", fmt="%d")
     np.save(tmp_path / "ok.npy", np.sign(np.random.default_rng(0).normal(size=(5, 20))))
+    np.save(tmp_path / "strings.npy", np.array([["a", "b"], ["c", "d"]]))
+    np.save(tmp_path / "zeros.npy", np.zeros((3, 20)))
+    np.save(tmp_path / "no_queries.npy", np.zeros((0, 200)))
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "infinite.json").write_text('{"mine": {"spike": Infinity}}')
+
+
+class Ran(Exception):
+    """Raised instead of running: bad input must be refused before a run starts."""
+
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """Replace running the trials by raising Ran; returns the points that would have run."""
+    given = []
+
+    def refuse(groups, *args, **kwargs):
+        given.extend(pt for group in groups for pt in group)
+        raise Ran(f"the trials started ({len(given)} points)")
+
+    monkeypatch.setattr(sweep, "run_grouped", refuse)
+    return given
 
 
 BAD = {
@@ -44,11 +68,20 @@ BAD = {
     "malformed set": (["--set", "beta"], "NAME=VALUE"),
     "zero batch": (["--batch", "0"], "--batch must be >= 1"),
     "zero workers": (["--workers", "0"], "--workers must be >= 1"),
+    "build-only on runtime": (["--build-only", "--device", "runtime"], "--build-only needs a standalone device"),
+    "weight_bits beyond the quantiser": (["--set", "weight_bits=2000"], "<= 32 bits"),
+    "patterns file of strings": (["--patterns", "strings.npy"], "must be numbers"),
+    "empty patterns file": (["--patterns", "empty.csv"], "no patterns in the file"),
+    "all-zero classical patterns": (["--model", "classical", "--patterns", "zeros.npy"], "no active unit"),
+    "cued_pattern below -1": (["--set", "cued_pattern=-2"], "cued_pattern must be -1"),
+    "dt longer than bin_width": (["--set", "dt=10ms"], "must not exceed bin_width"),
+    "patterns file and a swept size": (["--patterns", "ok.npy", "--sweep", "n_patterns=3,5"], "fixed by --patterns"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_input_gives_one_line_and_exit_2_and_writes_nothing(case, tmp_path, monkeypatch, capsys):
+@pytest.mark.filterwarnings("error::UserWarning", "error::RuntimeWarning")  # numpy's warnings are never printed
+def test_bad_input_gives_one_line_and_exit_2_and_writes_nothing(case, tmp_path, monkeypatch, capsys, no_run):
     _bad_files(tmp_path)
     monkeypatch.chdir(tmp_path)
     args, message = BAD[case]
@@ -56,6 +89,81 @@ def test_bad_input_gives_one_line_and_exit_2_and_writes_nothing(case, tmp_path, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and err[0].startswith("hopfield-brian: error:")
     assert not (tmp_path / "results").exists()
+
+
+OTHER_BAD = {  # protocol, arguments, message
+    "attention queries of strings": ("attention", ["--set", "queries=strings.npy"], "must be numbers"),
+    "attention values of strings": ("attention", ["--set", "values=strings.npy"], "must be numbers"),
+    "attention without queries": ("attention", ["--set", "queries=no_queries.npy"], "no queries in the file"),
+    "attention window shorter than dt": ("attention", ["--set", "dt=1ms", "--set", "attention_window=0.5ms"],
+                                         "must not exceed attention_window"),
+    "attention energy file of binary data": ("attention", ["--set", "energy_file=ok.npy"], "not UTF-8 text"),
+    "attention energy file with an infinite cost": ("attention", ["--set", "energy_file=infinite.json"],
+                                                    "pJ >= 0 and finite, got inf"),
+    "capacity sweeps the size a patterns file fixes": ("capacity", ["--patterns", "ok.npy"], "fixed by --patterns"),
+    "regimes kick shorter than dt": ("regimes", ["--sweep", "kick_fraction=0.2", "--set", "kick_duration=0.1ms"],
+                                     "must not exceed kick_duration"),
+    "spatiotemporal with a rate-model parameter": ("spatiotemporal", ["--set", "beta=0.5"],
+                                                   "beta: rate-model parameter(s) not used by the spatiotemporal"),
+    "sequence with rate-model parameters": ("sequence", ["--set", "beta=0.5", "--set", "rate_memory=1kHz"],
+                                            "beta, rate_memory: rate-model parameter(s) not used by the sequence"),
+    "sequence with a rate model": ("sequence", ["--model", "classical"], "runs the delay memory only"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OTHER_BAD))
+def test_bad_input_to_other_protocols_gives_one_line(case, tmp_path, monkeypatch, capsys, no_run):
+    _bad_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    protocol, args, message = OTHER_BAD[case]
+    sweep_beta = ["--sweep", "beta=0.05"] if protocol == "attention" else []  # one point, not the default grid
+    assert cli.main(["run", protocol, "--trials", "1", *sweep_beta, *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and err[0].startswith("hopfield-brian: error:")
+    assert not (tmp_path / "results").exists()
+
+
+def test_an_attention_keys_file_sets_m_and_n_of_the_default_grid(tmp_path, monkeypatch, no_run):
+    _bad_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(Ran):
+        cli.main(["run", "attention", "--patterns", "ok.npy", "--trials", "1"])
+    assert len(no_run) > 1 and {(pt.config.n_patterns, pt.config.n_features) for pt in no_run} == {(5, 20)}
+
+
+@pytest.mark.parametrize("protocol", ["spatiotemporal", "sequence"])
+def test_delay_protocols_do_not_offer_rate_patterns_or_model_parameters(protocol, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", protocol, "--help"])
+    text = capsys.readouterr().out
+    assert "--patterns" not in text and "modern model (--model modern)" not in text and "  beta " not in text
+    assert cli.main(["run", protocol, "--patterns", "p.npy"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"--patterns does not apply to the {protocol} protocol" in err[0]
+
+
+def test_a_changed_input_file_is_another_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+
+    def interrupt(*args, **kwargs):  # run.json is written, then Ctrl-C before any trial
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(recall, "run", interrupt)
+    assert cli.main(["run", "recall", "--trials", "1", "--quiet", "--out", "plain"]) == 130
+    assert sorted(json.loads((tmp_path / "plain" / "run.json").read_text())) == [
+        "config", "model_params", "protocol", "sweep"]  # no input file: the identity keeps its form
+    x = np.sign(np.random.default_rng(0).normal(size=(5, 20)))
+    np.save(tmp_path / "keys.npy", x)
+    argv = ["run", "recall", "--patterns", "keys.npy", "--trials", "1", "--quiet", "--out", "res"]
+    assert cli.main(argv) == 130
+    identity = json.loads((tmp_path / "res" / "run.json").read_text())
+    assert identity["input_sha256"] == {"keys.npy": hashlib.sha256((tmp_path / "keys.npy").read_bytes()).hexdigest()}
+    assert cli.main(argv) == 130  # the same file: the run resumes
+    np.save(tmp_path / "keys.npy", -x)  # same path and shape, other patterns
+    capsys.readouterr()
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds a run with other parameters" in err[0]
 
 
 @pytest.mark.parametrize("argv", [["run", "nonsense"], ["run", "recall", "--trials", "many"], ["fly"]])

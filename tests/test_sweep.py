@@ -173,3 +173,23 @@ def test_spikes_of_an_entry_without_rows_are_dropped_on_resume(tmp_path):
     store = sweep.FolderStore(tmp_path, {"p": 1})
     assert not orphan.exists() and store.done() == {(0, 0)} and len(store.spike_table()) == 2
     store.close()
+
+
+@pytest.mark.parametrize("n_trials, dtype, bytes_per_spike", [(256, np.uint8, 8), (257, np.uint16, 9)])
+def test_spike_parts_of_a_run_share_the_smallest_trial_dtype(tmp_path, n_trials, dtype, bytes_per_spike):
+    """Every part of a run's spike table has the trial dtype that holds all its trial numbers, so the
+    parts read back as one table, with every trial number exact."""
+    store = sweep.FolderStore(tmp_path, {"p": 1}, n_trials=n_trials)
+    rng = np.random.default_rng(0)
+    spikes = {"feature": (np.r_[3, 399, rng.integers(400, size=5000)].astype(np.int32),
+                          np.r_[0.0001, 0.2999, rng.uniform(0.001, 0.299, 5000)]),
+              "memory": (np.array([1], dtype=np.int32), np.array([0.05]))}
+    store.add_many([({"trial": 0, "point": 0, "repeat": 0}, spikes)])  # an early part, small numbers
+    store.add_many([({"trial": n_trials - 1, "point": 0, "repeat": n_trials - 1}, spikes)])
+    table = store.spike_table()
+    store.close()
+    assert table["trial"].dtype == dtype and sorted(set(table["trial"])) == [0, n_trials - 1]
+    per_spike = table.memory_usage(index=False, deep=True).sum() / len(table)  # with the category names
+    assert bytes_per_spike <= per_spike < bytes_per_spike + 0.01
+    first = table[table["trial"] == 0].sort_values("t_ms")
+    assert len(first) == 5003 and first["t_ms"].iloc[0] == np.float32(0.1) and first["neuron"].max() == 399
