@@ -16,15 +16,15 @@ def spike_table(trial: int, spikes: dict) -> pd.DataFrame:
     return spike_tables([(trial, spikes)])
 
 
-def spike_tables(trials: list, n_trials: int | None = None) -> pd.DataFrame:
+def spike_tables(trials: list, trial_dtype=None) -> pd.DataFrame:
     """One tidy table of the spikes of several trials, ``[(trial, spikes), ...]``, in that order.
 
-    Compact dtypes: ``trial`` in the smallest unsigned integer that holds every
-    trial number of the run (``n_trials`` of them, numbered from 0; by default
-    those given), so that the tables of one run share their dtypes; ``neuron``
-    uint16 (uint32 beyond 65,535); ``population`` categorical (int8 codes);
-    ``t_ms`` float32. 8 bytes per spike in memory for runs of up to 256 trials,
-    9 up to 65,536.
+    Compact dtypes: ``trial`` in ``trial_dtype`` (the stores pass the smallest
+    unsigned type that holds every trial number of the run, so that all parts
+    of a run share it; by default the smallest for the trials given);
+    ``neuron`` uint16 (uint32 beyond 65,535); ``population`` categorical (int8
+    codes); ``t_ms`` float32. 8 bytes per spike in memory for runs of up to
+    256 trials, 9 up to 65,536.
     """
     pops = list(dict.fromkeys(p for _, spikes in trials for p in spikes))
     parts = [(trial, spikes[p], k) for trial, spikes in trials for k, p in enumerate(pops) if p in spikes]
@@ -33,8 +33,12 @@ def spike_tables(trials: list, n_trials: int | None = None) -> pd.DataFrame:
     t = np.concatenate([t for _, (_, t), _ in parts]) if parts else np.zeros(0)
     trial = np.repeat(np.array([tr for tr, _, _ in parts], dtype=np.int64), sizes)
     codes = np.repeat(np.array([k for _, _, k in parts], dtype=np.int8), sizes)
+    largest = int(trial.max(initial=0))
+    trial_dtype = trial_dtype or smallest_uint(largest)
+    if largest > np.iinfo(trial_dtype).max:
+        raise ValueError(f"trial {largest} does not fit the run's trial dtype {np.dtype(trial_dtype)}")
     return pd.DataFrame({
-        "trial": trial.astype(smallest_uint(n_trials - 1 if n_trials else trial.max(initial=0))),
+        "trial": trial.astype(trial_dtype),
         "population": pd.Categorical.from_codes(codes, categories=pops),
         "neuron": i.astype(np.uint16 if i.size == 0 or i.max() < 2**16 else np.uint32),
         "t_ms": (t * 1e3).astype(np.float32),

@@ -115,7 +115,8 @@ class MemoryStore:
     """Trials kept in memory (tests, benchmarks)."""
 
     def __init__(self, keep_spikes: bool = True, n_trials: int | None = None):
-        self.rows, self.spikes, self.keep_spikes, self.n_trials = [], [], keep_spikes, n_trials
+        self.rows, self.spikes, self.keep_spikes = [], [], keep_spikes
+        self.trial_dtype = _trial_dtype(n_trials)
 
     def done(self) -> set:
         return {(r["point"], r["repeat"]) for r in self.rows}
@@ -123,7 +124,7 @@ class MemoryStore:
     def add_many(self, items: list) -> None:
         """Store ``(row, spikes or None)`` pairs (spikes: ``{population: (i, t in s)}``)."""
         self.rows.extend(row for row, _ in items)
-        table = _spike_table(items, self.n_trials) if self.keep_spikes else None
+        table = _spike_table(items, self.trial_dtype) if self.keep_spikes else None
         if table is not None:
             self.spikes.append(table)
 
@@ -146,13 +147,15 @@ class FolderStore:
     removed when the folder is reopened. ``identity`` (every parameter of the
     run) is kept in ``run.json``; reopening a folder with a different identity
     is an error, with the same identity it resumes. ``n_trials``, the number of
-    trials of the run, gives every part the same compact ``trial`` dtype.
+    trials of the run, gives every part the same compact ``trial`` dtype (a
+    resumed run keeps the dtype of the parts it finds, so that the folder
+    always reads as one table).
     """
 
     def __init__(self, folder: str | os.PathLike, identity: dict, keep_spikes: bool = True,
                  n_trials: int | None = None):
         self.folder = Path(folder)
-        self.keep_spikes, self.n_trials = keep_spikes, n_trials
+        self.keep_spikes, self.trial_dtype = keep_spikes, _trial_dtype(n_trials)
         identity = json.loads(json.dumps(identity, default=str))
         marker = self.folder / "run.json"
         if self.folder.exists() and not self.folder.is_dir():
@@ -182,6 +185,9 @@ class FolderStore:
             for part in (self.folder / "spikes.parquet").glob("p*-r*-n*.parquet"):
                 if part.stem not in entries:  # spikes of an entry whose rows were never written
                     part.unlink()
+            written = next((self.folder / "spikes.parquet").glob("p*-r*-n*.parquet"), None)
+            if written is not None:
+                self.trial_dtype = pq.read_schema(written).field("trial").type.to_pandas_dtype()
 
     def close(self) -> None:
         """Let other runs open the folder."""
@@ -202,7 +208,7 @@ class FolderStore:
             return
         first = items[0][0]
         name = f"p{first['point']:05d}-r{first['repeat']:06d}-n{len(items)}"
-        table = _spike_table(items, self.n_trials) if self.keep_spikes else None
+        table = _spike_table(items, self.trial_dtype) if self.keep_spikes else None
         if table is not None:
             part = self.folder / "spikes.parquet" / f"{name}.parquet"
             partial = part.with_name(f".{part.name}.partial")
@@ -221,12 +227,19 @@ class FolderStore:
         return pd.read_parquet(folder, filters=[("trial", "==", trial)])
 
 
-def _spike_table(items: list, n_trials: int | None) -> pd.DataFrame | None:
+def _trial_dtype(n_trials: int | None):
+    """The ``trial`` column's dtype for a run of ``n_trials`` trials (None: chosen per table)."""
+    from . import readout
+
+    return readout.smallest_uint(n_trials - 1) if n_trials else None
+
+
+def _spike_table(items: list, trial_dtype) -> pd.DataFrame | None:
     """The tidy spike table of the ``(row, spikes or None)`` pairs of one entry (None: no spikes kept)."""
     from . import readout
 
     kept = [(row["trial"], spikes) for row, spikes in items if spikes is not None]
-    return readout.spike_tables(kept, n_trials) if kept else None
+    return readout.spike_tables(kept, trial_dtype) if kept else None
 
 
 def trial_number(point, repeat: int) -> int:

@@ -193,3 +193,17 @@ def test_spike_parts_of_a_run_share_the_smallest_trial_dtype(tmp_path, n_trials,
     assert bytes_per_spike <= per_spike < bytes_per_spike + 0.01
     first = table[table["trial"] == 0].sort_values("t_ms")
     assert len(first) == 5003 and first["t_ms"].iloc[0] == np.float32(0.1) and first["neuron"].max() == 399
+
+
+def test_a_resumed_run_keeps_the_trial_dtype_of_the_parts_it_finds(tmp_path):
+    """Parts of one folder must read back as one table: a folder whose parts hold uint16 trial numbers
+    (older versions wrote uint16 for every run) gets uint16 parts, not the uint8 its size would give."""
+    spikes = {"neuron": (np.array([1, 2], dtype=np.int32), np.array([0.001, 0.002]))}
+    store = sweep.FolderStore(tmp_path, {"p": 1}, n_trials=300)
+    store.add_many([({"trial": 299, "point": 0, "repeat": 299}, spikes)])
+    store.close()
+    store = sweep.FolderStore(tmp_path, {"p": 1}, n_trials=10)
+    store.add_many([({"trial": 0, "point": 0, "repeat": 0}, spikes)])
+    table = store.spike_table()
+    store.close()
+    assert table["trial"].dtype == np.uint16 and sorted(set(table["trial"])) == [0, 299]
