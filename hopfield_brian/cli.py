@@ -135,6 +135,7 @@ def protocol_config(args):
     swept_names = {item.partition("=")[0].strip() for item in args.sweep}
     _refuse_unused_model_params(args.protocol, module, set(assignments) | swept_names)
     model = assignments.get("model", getattr(module, "DEFAULT_MODEL", RecallConfig.model))
+    _refuse_other_model_params(model, _fields(_config_class(module)), set(assignments) | swept_names)
     defaults = {"model": model} | module.defaults(model) if model in ("modern", "classical") else {}
     config, params = cfg.override([_config_class(module)(), paradigm.model_params(model)], defaults | assignments)
     if config.patterns:
@@ -174,6 +175,21 @@ def _check_not_overridden(args, user_swept: set, grid) -> None:
         names = ", ".join(sorted(overridden))
         raise ConfigError(f"{names}: swept by the {args.protocol} protocol's default grid, so --set would be "
                           f"ignored; give the values with --sweep {sorted(overridden)[0]}=V1,V2,... instead")
+
+
+def _refuse_other_model_params(model: str, protocol_fields: set[str], names: set[str]) -> None:
+    """A parameter of the other model would be reported as unknown: say whose it is."""
+    from hopfield_brian.equations.classical import ClassicalParams
+    from hopfield_brian.equations.modern import ModernParams
+
+    own = {"modern": ModernParams, "classical": ClassicalParams}
+    if model not in own:
+        return
+    other = "classical" if model == "modern" else "modern"
+    foreign = sorted(names & _fields(own[other]) - _fields(own[model]) - protocol_fields)
+    if foreign:
+        raise ConfigError(f"{', '.join(foreign)}: parameter(s) of --model {other}, not of the {model} model "
+                          f"this run uses")
 
 
 def _check_patterns_fix_sizes(protocol: str, config, grid) -> None:

@@ -161,8 +161,10 @@ class FolderStore:
         if self.folder.exists() and not self.folder.is_dir():
             raise ConfigError(f"output folder {self.folder} is a file")
         if marker.exists():
-            if json.loads(marker.read_text()) != identity:
-                raise ConfigError(f"{self.folder} holds a run with other parameters; choose another --out")
+            previous = json.loads(marker.read_text())
+            if previous != identity:
+                raise ConfigError(f"{self.folder} holds a run with other parameters ({_differences(previous, identity)});"
+                                  " choose another --out")
         elif self.folder.exists() and any(self.folder.iterdir()):
             raise ConfigError(f"output folder {self.folder} exists and is not a run of this protocol")
         else:
@@ -225,6 +227,25 @@ class FolderStore:
         if trial is None:
             return pd.read_parquet(folder)
         return pd.read_parquet(folder, filters=[("trial", "==", trial)])
+
+
+def _differences(there: dict, here: dict, most: int = 3) -> str:
+    """The first ``most`` entries in which two run identities differ, as ``name: A there, B here``."""
+    flat_there, flat_here = _flatten(there), _flatten(here)
+    names = [k for k in dict.fromkeys([*flat_there, *flat_here]) if flat_there.get(k) != flat_here.get(k)]
+    shown = [f"{k}: {json.dumps(flat_there.get(k))} there, {json.dumps(flat_here.get(k))} here" for k in names[:most]]
+    return "; ".join(shown) + (f"; and {len(names) - most} more" if len(names) > most else "")
+
+
+def _flatten(tree, prefix: str = "") -> dict:
+    """``{'config': {'trials': 5}}`` -> ``{'trials': 5}``: leaf names, dotted only where a name repeats."""
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and not set(value) <= {"value", "unit"}:
+            out.update(_flatten(value, f"{prefix}{key}." if key not in ("config", "model_params") else prefix))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _trial_dtype(n_trials: int | None):
@@ -306,6 +327,7 @@ def _run_and_write(store, out, identity, grid, points, run_fn, summarise_fn, ext
     from . import results
 
     t0 = time.perf_counter()
+    resumed = len(store.done())
     stats = run_fn(store)
     trials = store.trials()
     swept = swept_names(grid)
@@ -316,7 +338,8 @@ def _run_and_write(store, out, identity, grid, points, run_fn, summarise_fn, ext
         res["summary"].to_csv(stage / "summary.csv", index=False)
         if extra_files:
             extra_files(res, stage)
-        results.write_json(stage / "config.json", {**identity, **(info or {}), **stats,
+        results.write_json(stage / "config.json", {**identity, **(info or {}), "out": str(out), **stats,
+                                                   "trials_resumed": resumed, "trials_run": len(trials) - resumed,
                                                    "wall_time_s": time.perf_counter() - t0,
                                                    "versions": results.package_versions()})
     res["wall_s"] = time.perf_counter() - t0

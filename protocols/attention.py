@@ -285,11 +285,18 @@ def report(table: pd.DataFrame, config: AttentionConfig, params, tables) -> str:
         lines.append(f"  {r['system']:<9} accuracy {r['accuracy']:.0%}{extra}; energy per query: {energies}")
         if r["system"] == "spiking":
             lines.append("  spiking is cheaper than attention below a mean rate per neuron of: " + ", ".join(
-                f"{tb.name} {r[f'break_even_rate_{tb.name}_Hz']:.3g} Hz" for tb in tables))
+                f"{tb.name} {_rate_or_never(r[f'break_even_rate_{tb.name}_Hz'])}" for tb in tables))
     lines.append(f"counted: synaptic events, spikes, neuron updates, weight reads, the normaliser's additions, "
                  f"the memory neurons' exponentials (spiking); MACs, exponentials, additions, weight reads "
                  f"(references). Left out: {energy.LEFT_OUT}.")
     return "\n".join(lines)
+
+
+def _rate_or_never(rate: float) -> str:
+    """A break-even rate; 0 Hz means no rate makes spiking cheaper (its fixed costs alone exceed attention's)."""
+    if np.isnan(rate):
+        return "undefined (no spikes)"
+    return f"{rate:.3g} Hz" if rate > 0 else "never (its per-step costs alone exceed attention's)"
 
 
 def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
@@ -312,7 +319,8 @@ def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
     res = recall.execute("attention", config, params, grid, workers, quiet, extra,
                          functools.partial(score, couplings=couplings), points)
     if not quiet:
-        print(recall.report(res).splitlines()[0])
+        print(f"attention: {len(points)} grid points x {config.trials} queries, {res['compilations']} "
+              f"compilation(s), wall {res['wall_s']:.1f} s")
         print(report(res["attention"], config, params, tables))
         print(f"results in {res['out']}")
     return res

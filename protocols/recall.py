@@ -129,8 +129,9 @@ def validate(config: RecallConfig, params) -> None:
         raise ConfigError(f"unknown device {config.device!r}; choose from {', '.join(DEVICES)}")
     if config.pattern_kind not in pat.PATTERN_KINDS:
         raise ConfigError(f"unknown pattern_kind {config.pattern_kind!r}; choose from bipolar, sparse")
-    if config.n_features < 2 or config.n_patterns < 1 or config.trials < 1:
-        raise ConfigError("n_features must be >= 2, n_patterns >= 1 and trials >= 1")
+    for name, least in (("n_features", 2), ("n_patterns", 1), ("trials", 1)):
+        if getattr(config, name) < least:
+            raise ConfigError(f"{name} must be >= {least}, got {getattr(config, name)}")
     noise.validate(config)
     if config.jitter != 0 * ms and config.jitter < config.dt:
         raise ConfigError(f"jitter must be 0 or at least dt ({config.dt}), got {config.jitter}")
@@ -332,9 +333,27 @@ def execute(protocol: str, config: RecallConfig, params, grid=None, workers: int
     identity = {"protocol": protocol, "config": describe(dataclasses.replace(config, out="")),
                 "model_params": describe(params), "sweep": sweep.describe_grid(grid),
                 **results.input_digests(config, [pt.swept for pt in points])}
-    return sweep.run_in_folder(
+    res = sweep.run_in_folder(
         out, identity, grid, points, lambda store: run(points, store, workers, not quiet, extra_score), summarise,
-        extra_files, {"pattern_kind": points[0].kind, "device": config.device, "seed": config.seed})
+        lambda res, stage: _write_inputs(res, stage, extra_files),
+        {"pattern_kind": points[0].kind, "device": config.device, "seed": config.seed})
+    res["protocol"] = protocol
+    return res
+
+
+def _write_inputs(res: dict, stage: Path, extra_files=None) -> None:
+    """``patterns.npz``: the stored patterns (keys) and values of every point, ``point_<k>`` and
+    ``values_<k>`` (values only where they differ from the keys), so that the spikes can be analysed
+    without regenerating them; then the protocol's own files."""
+    arrays = {}
+    for pt in res["points"]:
+        arrays[f"point_{pt.index}"] = pt.stored.astype(np.int8)
+        values = getattr(pt.model, "values", None)
+        if values is not None and values is not getattr(pt.model, "keys", None):
+            arrays[f"values_{pt.index}"] = values.astype(np.int8)
+    np.savez_compressed(stage / "patterns.npz", **arrays)
+    if extra_files:
+        extra_files(res, stage)
 
 
 def execute_with_table(protocol: str, name: str, make_table, figure, config, params=None, grid=None,
@@ -369,16 +388,29 @@ def main(config: RecallConfig, params=None, grid=None, workers: int | None = Non
 
 
 def report(res: dict) -> str:
-    t = res["trials"]
-    lines = [f"{t['model'].iloc[0]} recall: {len(t)} trials, success {t['success'].mean():.0%} "
-             f"(numpy reference {t['reference_success'].mean():.0%}), mean final overlap "
-             f"{t['final_overlap'].mean():.3f} (cue {t['cue_overlap'].mean():.3f}), "
-             f"{t['n_spikes'].mean():.0f} spikes/trial, {res['compilations']} compilation(s), "
-             f"wall {res['wall_s']:.1f} s"]
-    if len(res["summary"]) > 1:
-        lines.append(res["summary"].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    """What a run printed: one line for a single point; for a grid, the range over its points and the
+    summary table (a rate pooled over different parameters would mean nothing)."""
+    t, summary = res["trials"], res["summary"]
+    head = f"{t['model'].iloc[0]} {res.get('protocol', 'recall')}: "
+    tail = f"{res['compilations']} compilation(s), wall {res['wall_s']:.1f} s"
+    if len(summary) == 1:
+        lines = [head + f"{len(t)} trials, success {t['success'].mean():.0%} "
+                 f"(numpy reference {t['reference_success'].mean():.0%}), mean final overlap "
+                 f"{t['final_overlap'].mean():.3f} (cue {t['cue_overlap'].mean():.3f}), "
+                 f"{t['n_spikes'].mean():.0f} spikes/trial, " + tail]
+    else:
+        lines = [head + f"{len(summary)} points x {summary['trials'].max()} trials, success by point "
+                 f"{_span(summary['success_rate'])} (numpy reference {_span(summary['reference_success_rate'])}), "
+                 + tail,
+                 summary.to_string(index=False, float_format=lambda v: f"{v:.3g}")]
     lines.append(f"results in {res['out']}")
     return "\n".join(lines)
+
+
+def _span(rates: pd.Series) -> str:
+    """``'40% to 100%'`` (or ``'100%'`` when every point has the same rate)."""
+    lo, hi = rates.min(), rates.max()
+    return f"{lo:.0%}" if lo == hi else f"{lo:.0%} to {hi:.0%}"
 
 
 if __name__ == "__main__":

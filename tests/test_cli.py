@@ -69,6 +69,8 @@ BAD = {
     "zero batch": (["--batch", "0"], "--batch must be >= 1"),
     "zero workers": (["--workers", "0"], "--workers must be >= 1"),
     "build-only on runtime": (["--build-only", "--device", "runtime"], "--build-only needs a standalone device"),
+    "classical parameter on the modern model": (["--set", "temperature=0.2"], "temperature: parameter(s) of --model classical"),
+    "no patterns": (["--set", "n_patterns=0"], "n_patterns must be >= 1, got 0"),
     "weight_bits beyond the quantiser": (["--set", "weight_bits=2000"], "<= 32 bits"),
     "patterns file of strings": (["--patterns", "strings.npy"], "must be numbers"),
     "empty patterns file": (["--patterns", "empty.csv"], "no patterns in the file"),
@@ -188,8 +190,8 @@ def test_a_run_writes_complete_results(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["run", "recall", "--trials", "3", "--quiet", "--out", "res", *TINY]) == 0
     out = tmp_path / "res"
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "recall.png", "run.json", "spikes.parquet",
-                                                     "summary.csv", "trials", "trials.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "patterns.npz", "recall.png", "run.json",
+                                                     "spikes.parquet", "summary.csv", "trials", "trials.csv"]
     trials = pd.read_csv(out / "trials.csv")
     for col in ("trial", "model", "target", "cue_overlap", "final_overlap", "retrieved", "success",
                 "time_to_retrieval_ms", "n_spikes", "beta", "t_cue_ms", "rate_memory_Hz", "seed"):
@@ -202,12 +204,26 @@ def test_a_run_writes_complete_results(tmp_path, monkeypatch):
     config = json.loads((out / "config.json").read_text())
     assert config["config"]["t_cue"] == {"value": 100.0, "unit": "ms"}
     assert config["versions"]["brian2"] == "2.10.1" and config["device"] == "cpp_standalone"
+    assert config["out"] == "res" and (config["trials_resumed"], config["trials_run"]) == (0, 3)
+    # the stored patterns are saved, the same as generated from the seed
+    stored = np.load(out / "patterns.npz")["point_0"]
+    assert stored.shape == (4, 32) and set(np.unique(stored)) == {-1, 1}
+    assert np.array_equal(stored, paradigm_patterns(32, 4))
     # a run with other parameters into the same folder is refused, the first one's files stay
     assert cli.main(["run", "recall", "--trials", "1", "--quiet", "--out", "res", *TINY]) == 2
     assert len(pd.read_csv(out / "trials.csv")) == 3
     # the same run again finds every trial done and rewrites the same table
     assert cli.main(["run", "recall", "--trials", "3", "--quiet", "--out", "res", *TINY]) == 0
     assert pd.read_csv(out / "trials.csv").drop(columns="wall_s").equals(trials.drop(columns="wall_s"))
+    resumed = json.loads((out / "config.json").read_text())
+    assert (resumed["trials_resumed"], resumed["trials_run"], resumed["compilations"]) == (3, 0, 0)
+
+
+def paradigm_patterns(n_features: int, n_patterns: int) -> np.ndarray:
+    """The default run's random bipolar patterns (seed 0)."""
+    from hopfield_brian import patterns
+
+    return patterns.generate("bipolar", n_patterns, n_features, 0.1, 0)
 
 
 def test_patterns_file_sets_the_network_size(tmp_path, monkeypatch):
@@ -239,3 +255,15 @@ def test_a_set_value_the_default_grid_would_replace_is_refused(protocol, name, t
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"{name}: swept by the {protocol} protocol's default grid" in err[0]
     assert not (tmp_path / "results").exists()
+
+
+def test_a_rerun_with_other_parameters_names_what_differs(tmp_path, monkeypatch, capsys):
+    from hopfield_brian import sweep
+
+    monkeypatch.setattr(sweep, "run_grouped", lambda *a, **k: (_ for _ in ()).throw(AssertionError("ran")))
+    first = sweep.FolderStore(tmp_path / "run", {"protocol": "recall", "config": {"trials": 5, "beta": 0.1},
+                                                 "sweep": {}})
+    first.close()
+    assert cli.main(["run", "recall", "--trials", "6", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "holds a run with other parameters (trials: 5 there, 6 here;" in err and len(err.splitlines()) == 1
