@@ -32,9 +32,11 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
     trial0 = trials.iloc[0]
     target = int(trial0["target"])
     pops = [p for p in spikes["population"].cat.categories]
-    fig = plt.figure(figsize=(10, 2.2 * (len(pops) + 1)))
-    grid = fig.add_gridspec(len(pops) + 1, 4, left=0.08, right=0.99, bottom=0.07, top=0.92,
-                            hspace=0.45, wspace=0.45)  # fixed: a constrained layout costs ~0.5 s
+    height = 2.2 * (len(pops) + 1)
+    fig = plt.figure(figsize=(10, height))
+    # fixed margins in inches (a constrained layout costs ~0.5 s), so that one population lays out like two
+    grid = fig.add_gridspec(len(pops) + 1, 4, left=0.08, right=0.99, bottom=0.5 / height, top=1 - 0.55 / height,
+                            hspace=0.45, wspace=0.45)
     t_cue = float(config.t_cue) * 1e3
     ax_prev = None
     for row, pop in enumerate(pops):
@@ -54,16 +56,22 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
     ax.plot(t_ms, m[:, target], color="tab:red", lw=1.8, label=f"target {target}")
     ax.axvline(t_cue, color="tab:blue", lw=0.8, ls="--", label="cue released")
     ax.axhline(0.9, color="k", lw=0.6, ls=":", label="success threshold")
+    t_end, window = float(config.t_cue + config.t_free) * 1e3, float(config.readout_window) * 1e3
+    ax.axvspan(t_end - window, t_end, color="tab:green", alpha=0.12, lw=0,
+               label=f"read-out window (last {window:g} ms)")
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("overlap m_mu(t)")
     ax.set_ylim(-1.05, 1.05)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="lower left", fontsize=7, ncols=2)
     ax = fig.add_subplot(grid[:, 3])
     long = trials.melt(value_vars=["cue_overlap", "final_overlap", "reference_final_overlap"],
                        var_name="stage", value_name="overlap with target")
     long["stage"] = long["stage"].map({"cue_overlap": "cue", "final_overlap": "spiking",
                                        "reference_final_overlap": "numpy\nref."})
-    sns.stripplot(data=long, x="stage", y="overlap with target", ax=ax, size=3, alpha=0.7)
+    # wide jitter, translucent dots with dark edges: equal overlaps (often all trials at 1.0) stay countable
+    sns.stripplot(data=long, x="stage", y="overlap with target", ax=ax, size=4, alpha=0.5, jitter=0.3,
+                  linewidth=0.5, edgecolor="k")
+    ax.set_xlabel("")
     ax.axhline(0.9, color="k", lw=0.6, ls=":")
     ax.set_title(f"all {len(trials)} trials: success {trials['success'].mean():.0%}", fontsize=9)
     fig.suptitle(f"{trials['model'].iloc[0]} spiking Hopfield network: recall "
@@ -72,51 +80,107 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
     plt.close(fig)
 
 
+def _fmt(value) -> str:
+    """A parameter value for a label: numbers in %g, anything else as is."""
+    return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
+
+
 def sweep_figure(trials: pd.DataFrame, swept: list[str], path) -> None:
-    """Success rate (with 95% bootstrap intervals) and final overlap against the
-    first swept parameter, one line per value of the second."""
+    """Success rate (with 95% Wilson intervals) and final overlap (mean +- sd) against the first swept
+    parameter, one line per value of the second; the numpy reference dashed."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from .sweep import wilson
+
     sns.set_theme(style="ticks", context="paper")
     cols = parameter_columns(trials.columns, swept)
     x = cols[0]
     hue = cols[1] if len(cols) > 1 else None
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
+    levels = sorted(trials[hue].unique()) if hue else [None]
+    colours = dict(zip(levels, sns.color_palette("viridis", len(levels)))) if hue else {None: "C0"}
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
     data = trials.assign(success=trials["success"].astype(float))
+    # the reference drawn above the spiking line, with its own markers, so that it shows where they agree
+    ref_style = dict(ls="--", lw=1.2, marker="x", markersize=6, markeredgewidth=1.2, markeredgecolor="auto",
+                     zorder=3, errorbar=None, legend=False)
     for ax, y in zip(axes, ("success", "final_overlap")):
-        sns.lineplot(data=data, x=x, y=y, hue=hue, marker="o", errorbar=("ci", 95), ax=ax,
-                     palette="viridis" if hue else None)
         ref = "reference_success" if y == "success" else "reference_final_overlap"
-        sns.lineplot(data=trials.assign(**{ref: trials[ref].astype(float)}), x=x, y=ref, hue=hue, ls="--",
-                     errorbar=None, ax=ax, legend=False, palette="viridis" if hue else None,
-                     color=None if hue else "0.4")
+        for level in levels:
+            d = data[data[hue] == level] if hue else data
+            c = colours[level]
+            band = "sd" if y == "final_overlap" else None
+            sns.lineplot(data=d, x=x, y=y, marker="o", errorbar=band, ax=ax, color=c, lw=2.2,
+                         err_kws={"alpha": 0.2})
+            if y == "success":
+                g = d.groupby(x)["success"]
+                low, high = wilson(g.sum(), g.size())
+                ax.fill_between(g.size().index, low, high, color=c, alpha=0.2, lw=0)
+            sns.lineplot(data=d.assign(**{ref: d[ref].astype(float)}), x=x, y=ref, ax=ax,
+                         color="0.35" if not hue else c, **ref_style)
         ax.set_ylabel({"success": "success rate", "final_overlap": "final overlap"}[y])
-    axes[0].set_title("spiking (solid) and numpy reference (dashed)", fontsize=9)
-    fig.suptitle(f"{trials['model'].iloc[0]} recall sweep, {trials.groupby('point').size().iloc[0]} trials per point")
+    band_label = {"success": "95 % Wilson interval", "final_overlap": "mean +- sd over trials"}
+    for ax, y in zip(axes, ("success", "final_overlap")):
+        handles = [Line2D([], [], color=colours[v], lw=2.2, label=f"{hue} = {_fmt(v)}")
+                   for v in levels] if hue and y == "success" else []
+        grey = colours[None] if not hue else "0.3"
+        handles += [Line2D([], [], color=grey, marker="o", lw=2.2, label="spiking"),
+                    Line2D([], [], color="0.35" if not hue else "0.3", ls="--", lw=1.2, marker="x", markeredgewidth=1.2,
+                           label="numpy reference"),
+                    Patch(color=grey, alpha=0.2, lw=0, label=band_label[y])]
+        ax.legend(handles=handles, fontsize=7, loc="best")
+    n_trials = trials.groupby("point").size().iloc[0]
+    fixed = ", ".join(f"{label}={trials[col].iloc[0]}" for label, col in (("N", "n_features"), ("M", "n_patterns"))
+                      if col in trials and col not in cols and trials[col].nunique() == 1)
+    fig.suptitle(f"{trials['model'].iloc[0]} recall sweep" + (f" ({fixed})" if fixed else "")
+                 + f", {n_trials} trials per point")
     fig.savefig(path, dpi=130)
     plt.close(fig)
 
 
 def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame, config, path) -> None:
-    """Success rate against M (spiking solid, numpy reference dashed), with the theoretical capacity."""
+    """Success rate against M (spiking solid, numpy reference dashed), with the theoretical capacity
+    and the measured capacities (vertical lines)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     sns.set_theme(style="ticks", context="paper")
     others = [c for c in parameter_columns(summary.columns, swept) if c != "n_patterns"]
     hue = others[0] if others else None
-    fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
-    palette = "viridis" if hue else None
-    sns.lineplot(data=summary, x="n_patterns", y="success_rate", hue=hue, marker="o", palette=palette, ax=ax)
+    fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    levels = sorted(summary[hue].unique()) if hue else []
+    palette = dict(zip(levels, sns.color_palette("viridis", len(levels)))) if hue else None  # one colour per level
+    sns.lineplot(data=summary, x="n_patterns", y="success_rate", hue=hue, marker="o", palette=palette, lw=2,
+                 ax=ax)
+    # reference above the spiking line, x markers in the line's colour (seaborn's default white edge hid them)
     sns.lineplot(data=summary, x="n_patterns", y="reference_success_rate", hue=hue, ls="--", marker="x",
+                 markersize=7, markeredgewidth=1.5, markeredgecolor="auto", zorder=3,
                  palette=palette, ax=ax, legend=False, color=None if hue else "0.4")
+    handles, _ = ax.get_legend_handles_labels()  # the hue levels, if any
+    spiking_colour = "C0" if not hue else "0.3"
+    handles += [Line2D([], [], color=spiking_colour, marker="o", lw=2, label="spiking"),
+                Line2D([], [], color="0.4", ls="--", marker="x", markeredgewidth=1.5, label="numpy reference")]
     if not hue:
         ax.fill_between(summary["n_patterns"], summary["success_ci_low"], summary["success_ci_high"], alpha=0.2)
+        handles.append(Patch(color="C0", alpha=0.2, lw=0, label="spiking, 95 % Wilson interval"))
     theory = table["theory"].iloc[0]
     if np.isfinite(theory):
-        ax.axvline(theory, color="tab:red", lw=1, label=f"theory {theory:.0f}")
-    ax.axhline(0.9, color="k", lw=0.6, ls=":")
+        handles.append(ax.axvline(theory, color="tab:red", lw=1, label=f"theory M = {theory:.0f}"))
+    handles.append(ax.axhline(0.9, color="k", lw=0.6, ls=":", label="success threshold 0.9"))
+    # measured capacities: the largest M up to which every M tested reaches the threshold
+    for _, row in table.iterrows():
+        c = palette.get(row[hue], "0.3") if hue else None
+        where = f" ({hue} = {_fmt(row[hue])})" if hue else ""
+        handles.append(ax.axvline(row["capacity_spiking"], color=c or "C0", lw=1.2, ls=(0, (6, 2)), alpha=0.8,
+                                  label=f"capacity, spiking{where}: {row['capacity_spiking']:.0f}"))
+        handles.append(ax.axvline(row["capacity_reference"], color=c or "0.4", lw=1.2, ls=(0, (1, 1.5)),
+                                  alpha=0.8, label=f"capacity, reference{where}: {row['capacity_reference']:.0f}"))
     if config.model == "modern":
         ax.set_xscale("log", base=2)
-        ax.axvline(config.n_features, color="0.5", lw=0.6, ls="-.", label="M = N")
+        handles.append(ax.axvline(config.n_features, color="0.5", lw=0.6, ls="-.", label="M = N"))
     ax.set_xlabel("stored patterns M")
     ax.set_ylabel("success rate")
-    ax.legend(fontsize=7, title=hue)
+    ax.legend(handles=handles, fontsize=7, title=hue, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(f"{config.model} capacity, N = {config.n_features}: spiking (solid), numpy reference (dashed)",
                  fontsize=9)
     fig.savefig(path, dpi=130)
@@ -177,6 +241,14 @@ def forgetting_figure(table: pd.DataFrame, config, path) -> None:
     plt.close(fig)
 
 
+def _level_palette(values, cmap: str = "viridis", stop: float = 0.85) -> dict:
+    """One colour per distinct value, evenly spaced by rank along ``cmap`` up to ``stop`` (viridis's
+    pale-yellow end is hard to see on white; a continuous map crowds 5, 10 and 20 of 5...100 together)."""
+    levels = sorted(pd.unique(pd.Series(values).dropna()))
+    colours = matplotlib.colormaps[cmap](np.linspace(0, stop, max(len(levels), 2)))
+    return {v: tuple(colours[k]) for k, v in enumerate(levels)}
+
+
 def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[str], path,
                      window: float = 50.0) -> None:
     """Accuracy against energy per query (Pareto) and against time to answer, weight error against the
@@ -198,9 +270,14 @@ def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[st
         else None
     if hue != "cue_noise" and "cue_noise" in plain:  # the curves at the weakest cue noise
         plain = plain[np.isclose(plain["cue_noise"], plain["cue_noise"].min())]
-    fig, axes = plt.subplots(2, 2, figsize=(11, 8), layout="constrained")
+    outside = dict(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)  # legends beside their panel
+    hue_palette = _level_palette(plain[hue]) if hue else None
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8), layout="constrained")
     ax = axes[0, 0]
-    sns.scatterplot(data=spiking, x=e, y="accuracy", hue="window_ms", palette="viridis", s=18, ax=ax,
+    windows = sorted(spiking["window_ms"].unique())
+    distinct = [c for k, c in enumerate(sns.color_palette("tab10")) if k not in (3, 7)]  # no red, no grey
+    window_palette = dict(zip(windows, distinct)) if len(windows) <= len(distinct) else _level_palette(windows)
+    sns.scatterplot(data=spiking, x=e, y="accuracy", hue="window_ms", palette=window_palette, s=18, ax=ax,
                     legend="full")
     for system, marker in (("attention", "X"), ("classical", "s")):
         r = refs[refs["system"] == system]
@@ -208,24 +285,30 @@ def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[st
                    s=30, label=f"{system} (numpy)")
     front = spiking.sort_values(e)
     front = front[front["accuracy"] >= front["accuracy"].cummax()]
-    ax.step(front[e], front["accuracy"], where="post", color="tab:blue", lw=0.8, label="spiking Pareto front")
+    ax.step(front[e], front["accuracy"], where="post", color="k", lw=0.8, label="spiking Pareto front")
     ax.set_xscale("log")
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(f"energy per query, nJ ({name})")
     ax.set_ylabel("accuracy (output overlap >= 0.9)")
     ax.set_title("every grid point and read-out window", fontsize=9)
-    ax.legend(fontsize=6, title="window (ms)", title_fontsize=6)
+    ax.legend(fontsize=6, title="window (ms)", title_fontsize=6, **outside)
     ax = axes[0, 1]
-    sns.lineplot(data=plain, x="time_to_answer_ms", y="accuracy", hue=hue, style=style, palette="viridis",
+    sns.lineplot(data=plain, x="time_to_answer_ms", y="accuracy", hue=hue, style=style, palette=hue_palette,
                  marker="o", errorbar=None, ax=ax)
+    if ax.get_legend():
+        sns.move_legend(ax, fontsize=7, title_fontsize=7, **outside)
     ax.set_xlabel("time to answer (ms after query onset)")
     ax.set_ylabel("accuracy")
     if "cue_noise" in plain and hue != "cue_noise":
         ax.set_title(f"cue noise {plain['cue_noise'].min():g}", fontsize=9)
     ax = axes[1, 0]
-    sns.lineplot(data=plain, x="window_ms", y="tv", hue=hue, style=style, palette="viridis", marker="o",
+    sns.lineplot(data=plain, x="window_ms", y="tv", hue=hue, style=style, palette=hue_palette, marker="o",
                  errorbar=None, ax=ax)
+    if ax.get_legend():
+        sns.move_legend(ax, fontsize=7, title_fontsize=7, **outside)
     ax.axhline(0.1, color="k", lw=0.6, ls=":")
+    ax.text(0.01, 0.1, "TV = 0.1: 10 % of the weight misplaced", transform=ax.get_yaxis_transform(), va="top",
+            fontsize=7)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("read-out window (ms)")
@@ -240,7 +323,8 @@ def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[st
         sns.scatterplot(data=at, x=e.replace(name, "mac_ac") if "mac_ac" in table_names else e, y="accuracy",
                         hue="rate_feature_Hz" if "rate_feature_Hz" in at else None,
                         style="feature_coding" if "feature_coding" in at else None,
-                        size="rate_memory_Hz" if "rate_memory_Hz" in at else None, palette="magma", ax=ax)
+                        size="rate_memory_Hz" if "rate_memory_Hz" in at else None, ax=ax,
+                        palette=_level_palette(at["rate_feature_Hz"]) if "rate_feature_Hz" in at else None)
         r = refs[refs["system"] == "attention"]
         r = r.merge(varied[keys].drop_duplicates(), on=keys) if keys else r  # attention at the same point
         ax.axvline(r[e.replace(name, "mac_ac") if "mac_ac" in table_names else e].min(), color="tab:red", lw=0.8,
@@ -250,7 +334,7 @@ def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[st
         ax.set_title(f"feature coding and rates, window {window:g} ms", fontsize=9)
         ax.set_xlabel("energy per query, nJ (mac_ac)" if "mac_ac" in table_names else f"energy per query, nJ ({name})")
         ax.set_ylabel("accuracy")
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=6, **outside)
     else:
         ax.axis("off")
     fig.suptitle("spiking attention against softmax attention and the classical Hopfield network")
@@ -287,9 +371,14 @@ def queries_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path, n_qu
                 label="spike histogram")
         bx.set_ylim(-0.5, model.n_patterns - 0.5)
         bx.set_xlabel("attention weight")
-    axes[0, 0].legend(fontsize=6, loc="upper right")
-    axes[0, 1].legend(fontsize=6, loc="lower right")
+    # legends above the first row, clear of the spikes and the histogram
+    axes[0, 0].legend(fontsize=6, loc="lower right", bbox_to_anchor=(1, 1), ncols=2, borderaxespad=0.2)
+    axes[0, 1].legend(fontsize=6, loc="lower right", bbox_to_anchor=(1, 1), ncols=2, borderaxespad=0.2,
+                      handletextpad=0.3, columnspacing=0.8)
     axes[-1, 0].set_xlabel("time (ms)")
+    fig.suptitle(f"queries of grid point {point.index}: beta = {float(model.params.beta):g}, M = {model.n_patterns}, "
+                 f"N = {c.n_features}, cue noise {float(c.cue_noise):g}, read-out window {stop - settle:g} ms "
+                 f"({settle:g}-{stop:g} ms)", fontsize=10)
     fig.savefig(path, dpi=130)
     plt.close(fig)
 
@@ -494,13 +583,14 @@ def sequence_raster(model, sequence: int, length: int, build_length: int, spikes
         row = model.keys[sequence * build_length + k]
         i = np.flatnonzero(~np.isnan(row))
         ax.scatter(k * period_ms + row[i] * 1e3, i, s=30, facecolors="none", edgecolors=colours[k], lw=0.8,
-                   label=f"element {k}")
+                   label=f"stored element {k} (circles)")
         ax.axvline(k * period_ms, color="0.7", lw=0.6, ls="--")
     f = spikes[spikes["population"] == "feature"]
-    ax.scatter(f["t_ms"], f["neuron"], s=10, c="black", marker="|", lw=1.2, label="feature spikes")
+    ax.scatter(f["t_ms"], f["neuron"], s=10, c="black", marker="|", lw=1.2, label="feature spikes (ticks)")
     ax.set_ylabel("feature neuron")
     ax.set_title(f"sequence {sequence}: cue = element 0 (cycle 0), then replay in order", loc="left", fontsize=9)
-    ax.legend(fontsize=6, loc="upper right", ncols=min(length + 1, 6))
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0,
+              ncols=1 + length // 24)  # beside the raster, clear of the spikes
     m = spikes[spikes["population"] == "memory"]
     axm.scatter(m["t_ms"], m["neuron"], s=40, c="tab:red", marker="|")
     axm.set_ylabel("memory")
@@ -510,21 +600,31 @@ def sequence_raster(model, sequence: int, length: int, build_length: int, spikes
 
 
 def sequence_curves(summary: pd.DataFrame, swept: list[str], path) -> None:
-    """Order accuracy against each swept parameter (number of sequences, length...)."""
+    """Order accuracy (95 % Wilson intervals) against each swept parameter (number of sequences, length...)."""
+    from matplotlib.ticker import MaxNLocator
+
     sns.set_theme(style="ticks", context="paper")
     names = [s for s in ("n_sequences", "sequence_length") if s in summary] or ["point"]
-    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.8), layout="constrained", squeeze=False)
     for ax, name in zip(axes[0], names):
         s = summary.sort_values(name)
         if len(names) > 1:  # each curve varies one parameter: keep the rows at the other's most common value
             other = [n for n in names if n != name][0]
-            s = s[s[other] == s[other].mode().iloc[0]]
+            held = s[other].mode().iloc[0]
+            s = s[s[other] == held]
+            ax.set_title(f"at {other.replace('_', ' ')} = {held:g}", fontsize=9)
         ax.errorbar(s[name], s["order_accuracy"], yerr=[s["order_accuracy"] - s["success_ci_low"],
                                                          s["success_ci_high"] - s["order_accuracy"]],
-                    marker="o", capsize=2)
-        ax.axhline(0.9, color="k", lw=0.6, ls=":")
+                    marker="o", capsize=2, label="in order, 95 % Wilson interval")
+        ax.axhline(0.9, color="k", lw=0.6, ls=":", label="0.9 (90 % of trials)")
         ax.set(xlabel=name.replace("_", " "), ylabel="recalled in order (fraction of trials)", ylim=(-0.05, 1.05))
         if name == "n_sequences":
             ax.set_xscale("log")
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=7, loc="lower left")
+    trials = summary["trials"].unique() if "trials" in summary else []
+    count = f", {trials[0]:g} trials per point" if len(trials) == 1 else ""
+    fig.suptitle(f"sequence recall in order{count}; error bars: 95 % Wilson interval", fontsize=10)
     fig.savefig(path, dpi=150)
     plt.close(fig)
