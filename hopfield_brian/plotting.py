@@ -85,9 +85,11 @@ def _fmt(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
 
 
-def sweep_figure(trials: pd.DataFrame, swept: list[str], path) -> None:
-    """Success rate (with 95% Wilson intervals) and final overlap (mean +- sd) against the first swept
-    parameter, one line per value of the second; the numpy reference dashed."""
+def sweep_figure(trials: pd.DataFrame, swept: list[str], path, measure: tuple = ("final_overlap", "final overlap"),
+                 title: str | None = None) -> None:
+    """Success rate (with 95% Wilson intervals) and a per-trial ``measure`` (column, label; mean +- sd)
+    against the first swept parameter, one line per value of the second; the numpy reference dashed
+    where the trials have its columns (``reference_<column>``)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -101,39 +103,42 @@ def sweep_figure(trials: pd.DataFrame, swept: list[str], path) -> None:
     colours = dict(zip(levels, sns.color_palette("viridis", len(levels)))) if hue else {None: "C0"}
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
     data = trials.assign(success=trials["success"].astype(float))
+    ys = ("success", measure[0])
+    refs = {y: f"reference_{y}" for y in ys if f"reference_{y}" in trials}
     # the reference drawn above the spiking line, with its own markers, so that it shows where they agree
     ref_style = dict(ls="--", lw=1.2, marker="x", markersize=6, markeredgewidth=1.2, markeredgecolor="auto",
                      zorder=3, errorbar=None, legend=False)
-    for ax, y in zip(axes, ("success", "final_overlap")):
-        ref = "reference_success" if y == "success" else "reference_final_overlap"
+    for ax, y in zip(axes, ys):
         for level in levels:
             d = data[data[hue] == level] if hue else data
             c = colours[level]
-            band = "sd" if y == "final_overlap" else None
+            band = "sd" if y != "success" else None
             sns.lineplot(data=d, x=x, y=y, marker="o", errorbar=band, ax=ax, color=c, lw=2.2,
                          err_kws={"alpha": 0.2})
             if y == "success":
                 g = d.groupby(x)["success"]
                 low, high = wilson(g.sum(), g.size())
                 ax.fill_between(g.size().index, low, high, color=c, alpha=0.2, lw=0)
-            sns.lineplot(data=d.assign(**{ref: d[ref].astype(float)}), x=x, y=ref, ax=ax,
-                         color="0.35" if not hue else c, **ref_style)
-        ax.set_ylabel({"success": "success rate", "final_overlap": "final overlap"}[y])
-    band_label = {"success": "95 % Wilson interval", "final_overlap": "mean +- sd over trials"}
-    for ax, y in zip(axes, ("success", "final_overlap")):
+            if y in refs:
+                sns.lineplot(data=d.assign(**{refs[y]: d[refs[y]].astype(float)}), x=x, y=refs[y], ax=ax,
+                             color="0.35" if not hue else c, **ref_style)
+        ax.set_ylabel("success rate" if y == "success" else measure[1])
+    for ax, y in zip(axes, ys):
         handles = [Line2D([], [], color=colours[v], lw=2.2, label=f"{hue} = {_fmt(v)}")
                    for v in levels] if hue and y == "success" else []
         grey = colours[None] if not hue else "0.3"
-        handles += [Line2D([], [], color=grey, marker="o", lw=2.2, label="spiking"),
-                    Line2D([], [], color="0.35" if not hue else "0.3", ls="--", lw=1.2, marker="x", markeredgewidth=1.2,
-                           label="numpy reference"),
-                    Patch(color=grey, alpha=0.2, lw=0, label=band_label[y])]
+        handles.append(Line2D([], [], color=grey, marker="o", lw=2.2, label="spiking"))
+        if y in refs:
+            handles.append(Line2D([], [], color="0.35" if not hue else "0.3", ls="--", lw=1.2, marker="x",
+                                  markeredgewidth=1.2, label="numpy reference"))
+        handles.append(Patch(color=grey, alpha=0.2, lw=0,
+                             label="95 % Wilson interval" if y == "success" else "mean +- sd over trials"))
         ax.legend(handles=handles, fontsize=7, loc="best")
     n_trials = trials.groupby("point").size().iloc[0]
     fixed = ", ".join(f"{label}={trials[col].iloc[0]}" for label, col in (("N", "n_features"), ("M", "n_patterns"))
                       if col in trials and col not in cols and trials[col].nunique() == 1)
-    fig.suptitle(f"{trials['model'].iloc[0]} recall sweep" + (f" ({fixed})" if fixed else "")
-                 + f", {n_trials} trials per point")
+    title = title or f"{trials['model'].iloc[0]} recall sweep"
+    fig.suptitle(title + (f" ({fixed})" if fixed else "") + f", {n_trials} trials per point")
     fig.savefig(path, dpi=130)
     plt.close(fig)
 

@@ -238,7 +238,11 @@ def main(config: SequenceConfig, params=None, grid=None, workers=None, quiet=Fal
         row = res["trials"].iloc[0]
         plotting.sequence_raster(first.model, int(row["sequence"]), first.length, first.build_length,
                                  res["store"].spike_table(trial=int(row["trial"])), stage / "raster.png")
-        plotting.sequence_curves(res["summary"], res["swept"], stage / "curves.png")
+        if set(res["swept"]) <= {"n_sequences", "sequence_length"}:  # the default curves
+            plotting.sequence_curves(res["summary"], res["swept"], stage / "curves.png")
+        else:
+            plotting.sweep_figure(res["trials"], res["swept"], stage / "sweep.png",
+                                  ("completeness", "completeness of the replay"), "sequence sweep")
 
     res = spt.execute("sequence", config, points, grid, jobs=_jobs, score=score, duration_of=duration,
                       summarise_fn=summarise, extra_files=extra, workers=workers, quiet=quiet)

@@ -470,7 +470,8 @@ def main(config: SpatiotemporalConfig, params=None, grid=None, workers=None, qui
                 table.to_csv(stage / f"{name}.csv", index=False)
             plotting.spatiotemporal_curves(cur, stage / "curves.png")
         else:
-            plotting.sweep_figure(res["trials"], res["swept"], stage / "sweep.png")
+            plotting.sweep_figure(res["trials"], res["swept"], stage / "sweep.png",
+                                  ("completeness", "completeness of the replay"), "delay-memory sweep")
         if config.compare_rate:
             base = res["trials"][res["trials"]["point"] == _base_point(res["points"], config)]
             res["comparison"] = rate_comparison(config, base, workers)

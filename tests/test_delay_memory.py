@@ -6,6 +6,7 @@ sequence and curve tests are marked slow.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 from brian2 import ms
 
@@ -129,3 +130,19 @@ def test_metrics_on_a_perfect_replay():
     row = np.array([1e-3, np.nan, 5e-3])
     sc = spt.replay_scores(row, np.array([0, 2]), np.array([21.2e-3, 25.2e-3]), 0.0, 1.0, 20.2e-3, 5e-3)
     assert sc["completeness"] == 1.0 and sc["success"] and sc["van_rossum"] < 1e-6
+
+
+@pytest.mark.parametrize("protocol, options, success", [
+    ("spatiotemporal", ["--set", "compare_rate=false", "--set", "n_patterns=10"], "success_rate"),
+    ("sequence", ["--set", "n_sequences=3"], "order_accuracy")])
+def test_a_user_sweep_writes_its_summary_and_figure(tmp_path, protocol, options, success):
+    """A --sweep outside a protocol's default curves gets the generic sweep figure (success and
+    completeness against the swept value), not a crash after the trials have run (spatiotemporal) nor
+    curves against a parameter that was not swept (sequence)."""
+    out = tmp_path / protocol
+    assert cli(["run", protocol, "--sweep", "background_rate=0Hz,20Hz", "--trials", "3", *options,
+                "--out", str(out), "--quiet"]) == 0
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary["background_rate_Hz"]) == [0, 20] and (out / "sweep.png").stat().st_size > 0
+    assert not (out / "curves.png").exists()
+    assert summary[success].iloc[0] == 1.0 > summary[success].iloc[1]  # background adds false spikes
