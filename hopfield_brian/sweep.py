@@ -394,8 +394,8 @@ def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress
             stats["compilations"] += sim.compilations
             stats["build_time_s"] += sim.build_time
             stats["workers"] = sim.workers
+            bar.unpause()  # the build's time is not the trials': left out of elapsed time, rate and ETA
             bar.set_postfix_str("")
-            bar.unpause()
             pending = []  # scored trials of the batch not yet stored
             try:
                 trials = (((pt, r, key), trial) for pt in pts
