@@ -173,13 +173,16 @@ def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame
         handles.append(ax.axvline(theory, color="tab:red", lw=1, label=f"theory M = {theory:.0f}"))
     handles.append(ax.axhline(0.9, color="k", lw=0.6, ls=":", label="success threshold 0.9"))
     # measured capacities: the largest M up to which every M tested reaches the threshold
+    # (a capacity of 0, the smallest M already failing, has no line: at M = 0 it would wreck a log axis)
     for _, row in table.iterrows():
         c = palette.get(row[hue], "0.3") if hue else None
         where = f" ({hue} = {_fmt(row[hue])})" if hue else ""
-        handles.append(ax.axvline(row["capacity_spiking"], color=c or "C0", lw=1.2, ls=(0, (6, 2)), alpha=0.8,
-                                  label=f"capacity, spiking{where}: {row['capacity_spiking']:.0f}"))
-        handles.append(ax.axvline(row["capacity_reference"], color=c or "0.4", lw=1.2, ls=(0, (1, 1.5)),
-                                  alpha=0.8, label=f"capacity, reference{where}: {row['capacity_reference']:.0f}"))
+        for system, colour, dashes in (("spiking", c or "C0", (0, (6, 2))), ("reference", c or "0.4", (0, (1, 1.5)))):
+            capacity = row[f"capacity_{system}"]
+            label = f"capacity, {system}{where}: " + (f"{capacity:.0f}" if capacity > 0 else
+                                                       "below the smallest M tested")
+            line = dict(color=colour, lw=1.2, ls=dashes, alpha=0.8, label=label)
+            handles.append(ax.axvline(capacity, **line) if capacity > 0 else Line2D([], [], **line))
     if config.model == "modern":
         ax.set_xscale("log", base=2)
         handles.append(ax.axvline(config.n_features, color="0.5", lw=0.6, ls="-.", label="M = N"))

@@ -16,15 +16,15 @@ def spike_table(trial: int, spikes: dict) -> pd.DataFrame:
     return spike_tables([(trial, spikes)])
 
 
-def spike_tables(trials: list, trial_dtype=None) -> pd.DataFrame:
+def spike_tables(trials: list, dtypes: dict | None = None) -> pd.DataFrame:
     """One tidy table of the spikes of several trials, ``[(trial, spikes), ...]``, in that order.
 
-    Compact dtypes: ``trial`` in ``trial_dtype`` (the stores pass the smallest
-    unsigned type that holds every trial number of the run, so that all parts
-    of a run share it; by default the smallest for the trials given);
-    ``neuron`` uint16 (uint32 beyond 65,535); ``population`` categorical (int8
-    codes); ``t_ms`` float32. 8 bytes per spike in memory for runs of up to
-    256 trials, 9 up to 65,536.
+    Compact dtypes: ``trial`` and ``neuron`` in the unsigned types ``dtypes``
+    names (the stores pass the smallest that hold every trial number and every
+    neuron of the run, so that all parts of a run share them; by default the
+    smallest for the spikes given, at least uint16 for neurons);
+    ``population`` categorical (int8 codes); ``t_ms`` float32. 8 bytes per
+    spike in memory for runs of up to 256 trials, 9 up to 65,536.
     """
     pops = list(dict.fromkeys(p for _, spikes in trials for p in spikes))
     parts = [(trial, spikes[p], k) for trial, spikes in trials for k, p in enumerate(pops) if p in spikes]
@@ -33,14 +33,16 @@ def spike_tables(trials: list, trial_dtype=None) -> pd.DataFrame:
     t = np.concatenate([t for _, (_, t), _ in parts]) if parts else np.zeros(0)
     trial = np.repeat(np.array([tr for tr, _, _ in parts], dtype=np.int64), sizes)
     codes = np.repeat(np.array([k for _, _, k in parts], dtype=np.int8), sizes)
-    largest = int(trial.max(initial=0))
-    trial_dtype = trial_dtype or smallest_uint(largest)
-    if largest > np.iinfo(trial_dtype).max:
-        raise ValueError(f"trial {largest} does not fit the run's trial dtype {np.dtype(trial_dtype)}")
+    largest = {"trial": max((tr for tr, _, _ in parts), default=0), "neuron": int(i.max(initial=0))}
+    types = {"trial": smallest_uint(largest["trial"]), "neuron": smallest_uint(max(largest["neuron"], 2**8))}
+    types |= {k: v for k, v in (dtypes or {}).items() if v is not None}
+    for column, value in largest.items():
+        if value > np.iinfo(types[column]).max:
+            raise ValueError(f"{column} {value} does not fit the run's {column} dtype {np.dtype(types[column])}")
     return pd.DataFrame({
-        "trial": trial.astype(trial_dtype),
+        "trial": trial.astype(types["trial"]),
         "population": pd.Categorical.from_codes(codes, categories=pops),
-        "neuron": i.astype(np.uint16 if i.size == 0 or i.max() < 2**16 else np.uint32),
+        "neuron": i.astype(types["neuron"]),
         "t_ms": (t * 1e3).astype(np.float32),
     })
 

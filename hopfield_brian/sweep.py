@@ -114,9 +114,9 @@ def column_name(name: str, value) -> str:
 class MemoryStore:
     """Trials kept in memory (tests, benchmarks)."""
 
-    def __init__(self, keep_spikes: bool = True, n_trials: int | None = None):
+    def __init__(self, keep_spikes: bool = True, n_trials: int | None = None, n_neurons: int | None = None):
         self.rows, self.spikes, self.keep_spikes = [], [], keep_spikes
-        self.trial_dtype = _trial_dtype(n_trials)
+        self.dtypes = _dtypes(n_trials, n_neurons)
 
     def done(self) -> set:
         return {(r["point"], r["repeat"]) for r in self.rows}
@@ -124,7 +124,7 @@ class MemoryStore:
     def add_many(self, items: list) -> None:
         """Store ``(row, spikes or None)`` pairs (spikes: ``{population: (i, t in s)}``)."""
         self.rows.extend(row for row, _ in items)
-        table = _spike_table(items, self.trial_dtype) if self.keep_spikes else None
+        table = _spike_table(items, self.dtypes) if self.keep_spikes else None
         if table is not None:
             self.spikes.append(table)
 
@@ -146,16 +146,16 @@ class FolderStore:
     spikes of an entry whose rows never appeared (a kill in between) are
     removed when the folder is reopened. ``identity`` (every parameter of the
     run) is kept in ``run.json``; reopening a folder with a different identity
-    is an error, with the same identity it resumes. ``n_trials``, the number of
-    trials of the run, gives every part the same compact ``trial`` dtype (a
-    resumed run keeps the dtype of the parts it finds, so that the folder
-    always reads as one table).
+    is an error, with the same identity it resumes. ``n_trials`` and
+    ``n_neurons`` (the run's trials and its largest population) give every part
+    the same compact ``trial`` and ``neuron`` dtypes (a resumed run keeps the
+    dtypes of the parts it finds), so that the folder always reads as one table.
     """
 
     def __init__(self, folder: str | os.PathLike, identity: dict, keep_spikes: bool = True,
-                 n_trials: int | None = None):
+                 n_trials: int | None = None, n_neurons: int | None = None):
         self.folder = Path(folder)
-        self.keep_spikes, self.trial_dtype = keep_spikes, _trial_dtype(n_trials)
+        self.keep_spikes, self.dtypes = keep_spikes, _dtypes(n_trials, n_neurons)
         identity = json.loads(json.dumps(identity, default=str))
         marker = self.folder / "run.json"
         if self.folder.exists() and not self.folder.is_dir():
@@ -189,7 +189,8 @@ class FolderStore:
                     part.unlink()
             written = next((self.folder / "spikes.parquet").glob("p*-r*-n*.parquet"), None)
             if written is not None:
-                self.trial_dtype = pq.read_schema(written).field("trial").type.to_pandas_dtype()
+                schema = pq.read_schema(written)
+                self.dtypes = {c: schema.field(c).type.to_pandas_dtype() for c in self.dtypes}
 
     def close(self) -> None:
         """Let other runs open the folder."""
@@ -210,7 +211,7 @@ class FolderStore:
             return
         first = items[0][0]
         name = f"p{first['point']:05d}-r{first['repeat']:06d}-n{len(items)}"
-        table = _spike_table(items, self.trial_dtype) if self.keep_spikes else None
+        table = _spike_table(items, self.dtypes) if self.keep_spikes else None
         if table is not None:
             part = self.folder / "spikes.parquet" / f"{name}.parquet"
             partial = part.with_name(f".{part.name}.partial")
@@ -248,19 +249,21 @@ def _flatten(tree, prefix: str = "") -> dict:
     return out
 
 
-def _trial_dtype(n_trials: int | None):
-    """The ``trial`` column's dtype for a run of ``n_trials`` trials (None: chosen per table)."""
+def _dtypes(n_trials: int | None, n_neurons: int | None) -> dict:
+    """The ``trial`` and ``neuron`` columns' dtypes for a run of ``n_trials`` trials whose largest
+    population has ``n_neurons`` neurons (None: chosen per table)."""
     from . import readout
 
-    return readout.smallest_uint(n_trials - 1) if n_trials else None
+    return {"trial": readout.smallest_uint(n_trials - 1) if n_trials else None,
+            "neuron": readout.smallest_uint(max(n_neurons - 1, 2**8)) if n_neurons else None}
 
 
-def _spike_table(items: list, trial_dtype) -> pd.DataFrame | None:
+def _spike_table(items: list, dtypes: dict) -> pd.DataFrame | None:
     """The tidy spike table of the ``(row, spikes or None)`` pairs of one entry (None: no spikes kept)."""
     from . import readout
 
     kept = [(row["trial"], spikes) for row, spikes in items if spikes is not None]
-    return readout.spike_tables(kept, trial_dtype) if kept else None
+    return readout.spike_tables(kept, dtypes) if kept else None
 
 
 def trial_number(point, repeat: int) -> int:
@@ -271,6 +274,12 @@ def trial_number(point, repeat: int) -> int:
 def trial_count(points: list) -> int:
     """How many trial numbers a run of ``points`` uses (one past the largest)."""
     return max((trial_number(pt, pt.config.trials) for pt in points), default=0)
+
+
+def store_sizes(points: list) -> dict:
+    """What fixes a run's spike-table dtypes: its trial count and its largest population."""
+    sizes = [n for pt in points for n in pt.model.neuron_counts().values()]
+    return {"n_trials": trial_count(points), "n_neurons": max(sizes, default=None)}
 
 
 def arrow_table(frame: pd.DataFrame) -> pa.Table:
@@ -314,7 +323,7 @@ def run_in_folder(out: Path, identity: dict, grid, points: list, run_fn, summari
     ``info``, statistics, versions) appear atomically, all or none. The folder
     is locked while the run lasts: a second run with the same ``--out`` is refused.
     """
-    store = FolderStore(out, identity, n_trials=trial_count(points))
+    store = FolderStore(out, identity, **store_sizes(points))
     try:
         return _run_and_write(store, out, identity, grid, points, run_fn, summarise_fn, extra_files, info)
     finally:
@@ -356,6 +365,12 @@ def point_summary(trials: pd.DataFrame, swept: list[str]) -> tuple:
     out["success_rate"] = g["success"].mean()
     out["success_ci_low"], out["success_ci_high"] = wilson(g["success"].sum(), g.size())
     return g, out
+
+
+def rate_span(rates: pd.Series) -> str:
+    """The range of a rate over a grid's points: ``'40% to 100%'`` (``'100%'`` when all are equal)."""
+    lo, hi = rates.min(), rates.max()
+    return f"{lo:.0%}" if lo == hi else f"{lo:.0%} to {hi:.0%}"
 
 
 def wilson(successes, n, z: float = 1.96):

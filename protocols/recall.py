@@ -312,7 +312,7 @@ def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
 def run_trials(config: RecallConfig, params, grid: dict | None = None, workers: int | None = None) -> dict:
     """In-memory run (no files): trials table, spike table and build statistics."""
     points = prepare(config, params, grid)
-    store = sweep.MemoryStore(n_trials=sweep.trial_count(points))
+    store = sweep.MemoryStore(**sweep.store_sizes(points))
     stats = run(points, store, workers)
     return {"trials": store.trials(), "spikes": store.spike_table(), "points": points, **stats}
 
@@ -400,17 +400,13 @@ def report(res: dict) -> str:
                  f"{t['n_spikes'].mean():.0f} spikes/trial, " + tail]
     else:
         lines = [head + f"{len(summary)} points x {summary['trials'].max()} trials, success by point "
-                 f"{_span(summary['success_rate'])} (numpy reference {_span(summary['reference_success_rate'])}), "
+                 f"{sweep.rate_span(summary['success_rate'])} (numpy reference "
+                 f"{sweep.rate_span(summary['reference_success_rate'])}), "
                  + tail,
                  summary.to_string(index=False, float_format=lambda v: f"{v:.3g}")]
     lines.append(f"results in {res['out']}")
     return "\n".join(lines)
 
-
-def _span(rates: pd.Series) -> str:
-    """``'40% to 100%'`` (or ``'100%'`` when every point has the same rate)."""
-    lo, hi = rates.min(), rates.max()
-    return f"{lo:.0%}" if lo == hi else f"{lo:.0%} to {hi:.0%}"
 
 
 if __name__ == "__main__":

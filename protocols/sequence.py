@@ -217,10 +217,10 @@ def build_only(config, params=None, grid=None) -> list:
 
 def run_trials(config: SequenceConfig, grid=None, workers=None) -> dict:
     """In-memory run (no files)."""
-    from hopfield_brian.sweep import MemoryStore, trial_count
+    from hopfield_brian.sweep import MemoryStore, store_sizes
 
     points = prepare(config, grid)
-    store = MemoryStore(n_trials=trial_count(points))
+    store = MemoryStore(**store_sizes(points))
     stats = spt.run_points(points, store, jobs=_jobs, score=score, duration_of=duration, workers=workers)
     return {"trials": store.trials(), "spikes": store.spike_table(), "points": points, **stats}
 

@@ -378,7 +378,7 @@ def execute(protocol: str, config, points, grid, *, jobs, score, duration_of, su
 def run_trials(config: SpatiotemporalConfig, grid=None, workers=None) -> dict:
     """In-memory run (no files): trials table, spikes and build statistics."""
     points = prepare(config, grid)
-    store = sweep.MemoryStore(n_trials=sweep.trial_count(points))
+    store = sweep.MemoryStore(**sweep.store_sizes(points))
     stats = run_points(points, store, jobs=_jobs, score=score, duration_of=duration, workers=workers)
     return {"trials": store.trials(), "spikes": store.spike_table(), "points": points, **stats}
 
@@ -403,7 +403,7 @@ def curves(res: dict, base) -> dict:
     out = {}
     for name, cols in CURVES.items():
         idx = [pt.index for pt in res["points"] if pt.swept and set(pt.swept) <= cols]
-        if name != "capacity":
+        if name != "capacity" and base_index is not None:
             idx.append(base_index)
         out[name] = summary[summary["point"].isin(idx)].copy()
         pts = [res["points"][i] for i in out[name]["point"]]
@@ -456,12 +456,15 @@ def main(config: SpatiotemporalConfig, params=None, grid=None, workers=None, qui
 
     grid = full_grid(config, grid)
     points = prepare(config, grid)
-    default = all(set(pt.swept) <= cols for pt in points for cols in [set().union(*CURVES.values())])
+    # the default curves: not for a --sweep (a dict of values), whose points may fit no single curve
+    default = not isinstance(grid, dict) and all(
+        any(set(pt.swept) <= cols for cols in CURVES.values()) for pt in points)
+    base_index = _base_point(points, config)
 
     def extra(res, stage):
-        base_index = _base_point(res["points"], config)
-        row = res["trials"][res["trials"]["point"] == base_index].iloc[0]
-        plotting.spatiotemporal_raster(res["points"][base_index].model, res["store"].spike_table(trial=int(row["trial"])),
+        shown = points[0].index if base_index is None else base_index
+        row = res["trials"][res["trials"]["point"] == shown].iloc[0]
+        plotting.spatiotemporal_raster(res["points"][shown].model, res["store"].spike_table(trial=int(row["trial"])),
                                        row, stage / "raster.png")
         if default:
             cur = curves(res, config)
@@ -472,8 +475,8 @@ def main(config: SpatiotemporalConfig, params=None, grid=None, workers=None, qui
         else:
             plotting.sweep_figure(res["trials"], res["swept"], stage / "sweep.png",
                                   ("completeness", "completeness of the replay"), "delay-memory sweep")
-        if config.compare_rate:
-            base = res["trials"][res["trials"]["point"] == _base_point(res["points"], config)]
+        if config.compare_rate and base_index is not None:  # matched content: the base point's
+            base = res["trials"][res["trials"]["point"] == base_index]
             res["comparison"] = rate_comparison(config, base, workers)
             res["comparison"].to_csv(stage / "rate_vs_timing.csv", index=False)
 
@@ -484,20 +487,25 @@ def main(config: SpatiotemporalConfig, params=None, grid=None, workers=None, qui
     return res
 
 
-def _base_point(points, config) -> int:
-    """The point with the base configuration (the first one if the grid does not hold it)."""
+def _base_point(points, config) -> int | None:
+    """The point with the base configuration (None if the grid does not hold it)."""
     keys = ("n_patterns", "n_features", "cycle", "cue_jitter", "cue_deletion", "cue_keep")
     for pt in points:
         if all(getattr(pt.config, k) == getattr(config, k) for k in keys):
             return pt.index
-    return points[0].index
+    return None
 
 
 def report(res: dict, config) -> str:
-    t = res["trials"]
-    lines = [f"spatio-temporal recall: {len(t)} trials, success {t['success'].mean():.0%}, completeness "
-             f"{t['completeness'].mean():.2f}, median timing error {t['median_error_ms'].median():.2f} ms, "
-             f"{res['compilations']} compilation(s) ({res['build_time_s']:.0f} s), wall {res['wall_s']:.1f} s"]
+    t, summary = res["trials"], res["summary"]
+    tail = f"{res['compilations']} compilation(s) ({res['build_time_s']:.0f} s), wall {res['wall_s']:.1f} s"
+    if len(summary) == 1:
+        lines = [f"spatio-temporal recall: {len(t)} trials, success {t['success'].mean():.0%}, completeness "
+                 f"{t['completeness'].mean():.2f}, median timing error {t['median_error_ms'].median():.2f} ms, "
+                 + tail]
+    else:  # a rate pooled over different parameters would mean nothing
+        lines = [f"spatio-temporal recall: {len(summary)} points x {summary['trials'].max()} trials, success by "
+                 f"point {sweep.rate_span(summary['success_rate'])}, " + tail]
     if "curves" in res:
         for (n, t), cur in res["curves"]["capacity"].groupby(["n_features", "cycle_ms"]):
             lines.append(f"capacity (success >= {SUCCESS_THRESHOLD:.0%}) at N = {n}, T = {t:g} ms: "
@@ -506,6 +514,8 @@ def report(res: dict, config) -> str:
     if "comparison" in res:
         lines.append("rate versus timing (matched N, M, cue fraction):")
         lines.append(res["comparison"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    elif config.compare_rate:
+        lines.append("rate versus timing: not run (the grid does not hold the base point it compares)")
     lines.append(f"results in {res['out']}")
     return "\n".join(lines)
 

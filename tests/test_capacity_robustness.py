@@ -82,3 +82,24 @@ def test_success_never_improves_with_noise_and_8_bits_cost_at_most_2_points(mode
     assert (out / "robustness.png").is_file()
     gap = robustness.cue_flip_gap(table)
     print(f"{model}: spiking success below the numpy reference by up to {gap:.2f} over cue flips")
+
+
+def test_capacity_figure_keeps_its_axis_when_the_smallest_load_already_fails(tmp_path, monkeypatch):
+    """A measured capacity of 0 (the smallest M fails) gets a legend entry, not a line at M = 0 that
+    stretched the modern model's log axis down to 2^-49."""
+    from types import SimpleNamespace
+
+    from hopfield_brian import plotting
+
+    figures = []
+    monkeypatch.setattr(plotting.plt, "close", figures.append)
+    summary = pd.DataFrame({"point": [0, 1, 2], "n_patterns": [16, 64, 256], "success_rate": [0.0, 0.0, 0.0],
+                            "success_ci_low": [0.0] * 3, "success_ci_high": [0.3] * 3,
+                            "reference_success_rate": [1.0, 1.0, 0.0]})
+    table = pd.DataFrame({"capacity_spiking": [0], "capacity_reference": [64], "theory": [np.inf]})
+    plotting.capacity_figure(summary, ["n_patterns"], table, SimpleNamespace(model="modern", n_features=64),
+                             tmp_path / "capacity.png")
+    ax = figures[0].axes[0]
+    assert ax.get_xlim()[0] > 4  # the axis spans the loads tested, not 2^-49
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "capacity, spiking: below the smallest M tested" in labels and "capacity, reference: 64" in labels

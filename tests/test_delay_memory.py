@@ -146,3 +146,16 @@ def test_a_user_sweep_writes_its_summary_and_figure(tmp_path, protocol, options,
     assert list(summary["background_rate_Hz"]) == [0, 20] and (out / "sweep.png").stat().st_size > 0
     assert not (out / "curves.png").exists()
     assert summary[success].iloc[0] == 1.0 > summary[success].iloc[1]  # background adds false spikes
+
+
+def test_a_sweep_of_two_cue_parameters_gets_the_sweep_figure_and_no_unmatched_comparison(tmp_path, capsys):
+    """Points that fit no single default curve (two cue parameters at once) are drawn in sweep.png, and
+    the rate comparison, which needs the base point, is left out (and said so) when the grid lacks it."""
+    out = tmp_path / "st"
+    assert cli(["run", "spatiotemporal", "--sweep", "cue_jitter=1ms,2ms", "--sweep", "cue_keep=0.6,0.8",
+                "--trials", "2", "--set", "n_patterns=10", "--out", str(out)]) == 0
+    assert len(pd.read_csv(out / "summary.csv")) == 4 and (out / "sweep.png").exists()
+    assert not (out / "curves.png").exists() and not (out / "rate_vs_timing.csv").exists()
+    printed = capsys.readouterr()
+    assert "4 points x 2 trials" in printed.out and "rate versus timing: not run" in printed.out
+    assert "Warning" not in printed.err

@@ -207,3 +207,16 @@ def test_a_resumed_run_keeps_the_trial_dtype_of_the_parts_it_finds(tmp_path):
     table = store.spike_table()
     store.close()
     assert table["trial"].dtype == np.uint16 and sorted(set(table["trial"])) == [0, 299]
+
+
+def test_spike_parts_of_a_run_share_the_neuron_dtype_of_its_largest_population(tmp_path):
+    """A run whose largest population exceeds 65,536 neurons writes uint32 neurons in every part, also in a
+    part whose spikes all come from low indices (per-part choices left parts pyarrow could not read as one)."""
+    store = sweep.FolderStore(tmp_path, {"p": 1}, n_trials=2, n_neurons=70_001)
+    store.add_many([({"trial": 0, "point": 0, "repeat": 0}, {"memory": (np.array([5], dtype=np.int32),
+                                                                       np.array([0.01]))})])
+    store.add_many([({"trial": 1, "point": 0, "repeat": 1}, {"memory": (np.array([70_000], dtype=np.int32),
+                                                                       np.array([0.02]))})])
+    table = store.spike_table()
+    store.close()
+    assert table["neuron"].dtype == np.uint32 and sorted(table["neuron"]) == [5, 70_000]
