@@ -9,6 +9,7 @@ a word. Anything else is a :class:`~hopfield_brian.errors.ConfigError`.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import inspect
 import re
@@ -41,7 +42,18 @@ def parse_quantity(text: str, like: b2.Quantity, name: str) -> b2.Quantity:
 
 
 def _example(like: b2.Quantity) -> str:
-    return str(like).replace(" ", "")
+    """A Quantity as it can be typed back, in its display unit: ``0.2ms``, ``500Hz``."""
+    if b2.is_dimensionless(like):
+        return f"{float(like):g}"
+    unit = display_unit(like)
+    return f"{float(like / unit):g}{unit}"
+
+
+def unknown_name(name: str, valid) -> ConfigError:
+    """The error for a parameter name that is not one of ``valid``, with the closest valid name if any."""
+    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.75)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return ConfigError(f"unknown parameter {name!r}{hint}; valid names: {', '.join(sorted(valid))}")
 
 
 def parse_value(text: str, default, name: str):
@@ -97,8 +109,7 @@ def override(instances: list, assignments: dict[str, str]) -> list:
                 updates[k][name] = parse_value(text, getattr(inst, name), name)
                 break
         else:
-            valid = sorted({f.name for inst in instances for f in dataclasses.fields(inst)})
-            raise ConfigError(f"unknown parameter {name!r}; valid names: {', '.join(valid)}")
+            raise unknown_name(name, {f.name for inst in instances for f in dataclasses.fields(inst)})
     return [dataclasses.replace(inst, **upd) for inst, upd in zip(instances, updates)]
 
 

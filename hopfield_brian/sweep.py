@@ -64,8 +64,7 @@ def _default_of(name: str, instances: list):
     for inst in instances:
         if hasattr(inst, name):
             return getattr(inst, name)
-    valid = sorted({f for inst in instances for f in vars(inst)})
-    raise ConfigError(f"unknown parameter {name!r}; valid names: {', '.join(valid)}")
+    raise cfg.unknown_name(name, {f for inst in instances for f in vars(inst)})
 
 
 def grid(sweep: dict[str, list]) -> list[dict]:
