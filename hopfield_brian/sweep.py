@@ -161,9 +161,11 @@ class FolderStore:
             raise ConfigError(f"output folder {self.folder} is a file")
         if marker.exists():
             previous = json.loads(marker.read_text())
-            if previous != identity:
+            if previous != identity and not _without_digests(previous, identity):
                 raise ConfigError(f"{self.folder} holds a run with other parameters ({_differences(previous, identity)});"
                                   " choose another --out")
+            if previous != identity:  # a run begun before input files were hashed: it resumes, hashed from now on
+                write_atomic(marker, json.dumps(identity, indent=2) + "\n")
         elif self.folder.exists() and any(self.folder.iterdir()):
             raise ConfigError(f"output folder {self.folder} exists and is not a run of this protocol")
         else:
@@ -227,6 +229,11 @@ class FolderStore:
         if trial is None:
             return pd.read_parquet(folder)
         return pd.read_parquet(folder, filters=[("trial", "==", trial)])
+
+
+def _without_digests(there: dict, here: dict) -> bool:
+    """Whether ``there`` is ``here`` as older versions wrote it: without the input files' sha256."""
+    return "input_sha256" not in there and there == {k: v for k, v in here.items() if k != "input_sha256"}
 
 
 def _differences(there: dict, here: dict, most: int = 3) -> str:

@@ -220,3 +220,17 @@ def test_spike_parts_of_a_run_share_the_neuron_dtype_of_its_largest_population(t
     table = store.spike_table()
     store.close()
     assert table["neuron"].dtype == np.uint32 and sorted(table["neuron"]) == [5, 70_000]
+
+
+def test_a_run_begun_before_input_files_were_hashed_resumes(tmp_path):
+    """Older versions kept no sha256 of the input files: such a folder resumes (and is hashed from then on);
+    one whose other parameters differ is still refused."""
+    old = {"protocol": "recall", "config": {"patterns": "p.npy", "trials": 5}}
+    sweep.FolderStore(tmp_path / "run", old).close()
+    new = {**old, "input_sha256": {"p.npy": "ab12"}}
+    sweep.FolderStore(tmp_path / "run", new).close()
+    with pytest.raises(ConfigError, match="input_sha256.p.npy"):  # now hashed: a changed file is refused
+        sweep.FolderStore(tmp_path / "run", {**old, "input_sha256": {"p.npy": "cd34"}})
+    sweep.FolderStore(tmp_path / "other", old).close()
+    with pytest.raises(ConfigError, match="trials: 5 there, 6 here"):
+        sweep.FolderStore(tmp_path / "other", {**new, "config": {"patterns": "p.npy", "trials": 6}})
