@@ -138,13 +138,16 @@ def protocol_config(args):
     _refuse_other_model_params(model, _fields(_config_class(module)), set(assignments) | swept_names)
     defaults = {"model": model} | module.defaults(model) if model in ("modern", "classical") else {}
     config, params = cfg.override([_config_class(module)(), paradigm.model_params(model)], defaults | assignments)
-    if config.patterns:
-        stored, _ = pat.load(config.patterns)
+    # a keys (--patterns) file, or else a values file (attention), fixes M and N
+    source, what = next(((getattr(config, f, ""), f) for f in ("patterns", "values") if getattr(config, f, "")),
+                        ("", ""))
+    if source:
+        stored, _ = pat.load(source, what)
         m, n = stored.shape
         for name, size in (("n_patterns", m), ("n_features", n)):
             if name in assignments and getattr(config, name) != size:
-                raise ConfigError(f"{name}={getattr(config, name)} does not match {config.patterns} "
-                                  f"({m} patterns x {n} features)")
+                raise ConfigError(f"{name}={getattr(config, name)} does not match {source} "
+                                  f"({m} {what} x {n} features)")
         config = dataclasses.replace(config, n_patterns=m, n_features=n)
     grid = sweep.parse_sweep(args.sweep, [config, params])
     clash = (set(grid) & (set(assignments) - {"model", "device", "out", "trials", "patterns"})

@@ -127,11 +127,12 @@ def test_bad_input_to_other_protocols_gives_one_line(case, tmp_path, monkeypatch
     assert not (tmp_path / "results").exists()
 
 
-def test_an_attention_keys_file_sets_m_and_n_of_the_default_grid(tmp_path, monkeypatch, no_run):
+@pytest.mark.parametrize("given", [["--patterns", "ok.npy"], ["--set", "values=ok.npy"]])
+def test_an_attention_keys_or_values_file_sets_m_and_n_of_the_default_grid(tmp_path, monkeypatch, no_run, given):
     _bad_files(tmp_path)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(Ran):
-        cli.main(["run", "attention", "--patterns", "ok.npy", "--trials", "1"])
+        cli.main(["run", "attention", *given, "--trials", "1"])
     assert len(no_run) > 1 and {(pt.config.n_patterns, pt.config.n_features) for pt in no_run} == {(5, 20)}
 
 
