@@ -240,7 +240,11 @@ def _differences(there: dict, here: dict, most: int = 3) -> str:
     """The first ``most`` entries in which two run identities differ, as ``name: A there, B here``."""
     flat_there, flat_here = _flatten(there), _flatten(here)
     names = [k for k in dict.fromkeys([*flat_there, *flat_here]) if flat_there.get(k) != flat_here.get(k)]
-    shown = [f"{k}: {json.dumps(flat_there.get(k))} there, {json.dumps(flat_here.get(k))} here" for k in names[:most]]
+    def brief(value) -> str:  # a whole grid of points would make the one line unreadable
+        text = json.dumps(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    shown = [f"{k}: {brief(flat_there.get(k))} there, {brief(flat_here.get(k))} here" for k in names[:most]]
     return "; ".join(shown) + (f"; and {len(names) - most} more" if len(names) > most else "")
 
 
