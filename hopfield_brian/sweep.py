@@ -240,16 +240,19 @@ def _differences(there: dict, here: dict, most: int = 3) -> str:
     """The first ``most`` entries in which two run identities differ, as ``name: A there, B here``."""
     flat_there, flat_here = _flatten(there), _flatten(here)
     names = [k for k in dict.fromkeys([*flat_there, *flat_here]) if flat_there.get(k) != flat_here.get(k)]
-    def brief(value) -> str:  # a whole grid of points would make the one line unreadable
-        text = json.dumps(value)
-        return text if len(text) <= 60 else text[:57] + "..."
-
-    shown = [f"{k}: {brief(flat_there.get(k))} there, {brief(flat_here.get(k))} here" for k in names[:most]]
+    shown = [f"{k}: {_brief(flat_there.get(k))} there, {_brief(flat_here.get(k))} here" for k in names[:most]]
     return "; ".join(shown) + (f"; and {len(names) - most} more" if len(names) > most else "")
 
 
+def _brief(value, width: int = 60) -> str:
+    """A value as JSON, cut to ``width`` characters (a whole grid of points would swamp one line)."""
+    text = json.dumps(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def _flatten(tree, prefix: str = "") -> dict:
-    """``{'config': {'trials': 5}}`` -> ``{'trials': 5}``: leaf names, dotted only where a name repeats."""
+    """``{'config': {'trials': 5}, 'sweep': {'beta': [..]}}`` -> ``{'trials': 5, 'sweep.beta': [..]}``:
+    the fields of ``config`` and ``model_params`` by their own names, other nested keys dotted."""
     out = {}
     for key, value in tree.items():
         if isinstance(value, dict) and not set(value) <= {"value", "unit"}:
