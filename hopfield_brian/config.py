@@ -49,6 +49,11 @@ def _example(like: b2.Quantity) -> str:
     return f"{float(like / unit):g}{unit}"
 
 
+def show(value) -> str:
+    """A parameter value for a message: Quantities as they can be typed back (``0.1ms``, not ``100. us``)."""
+    return _example(value) if isinstance(value, b2.Quantity) else str(value)
+
+
 def unknown_name(name: str, valid) -> ConfigError:
     """The error for a parameter name that is not one of ``valid``, with the closest valid name if any."""
     close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.75)

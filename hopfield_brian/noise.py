@@ -31,6 +31,7 @@ from __future__ import annotations
 import brian2 as b2
 import numpy as np
 
+from .config import show
 from .errors import ConfigError
 
 PROBABILITIES = ("cue_noise", "cue_mask", "deletion", "ablation")
@@ -44,7 +45,7 @@ def validate(config) -> None:
         if not 0.0 <= v <= 1.0:
             raise ConfigError(f"{name} must be a probability in [0, 1], got {v}")
     if config.background_rate < 0 * b2.Hz:
-        raise ConfigError(f"background_rate must be >= 0 Hz, got {config.background_rate}")
+        raise ConfigError(f"background_rate must be >= 0 Hz, got {show(config.background_rate)}")
     if config.membrane_noise < 0:
         raise ConfigError(f"membrane_noise must be >= 0, got {config.membrane_noise}")
     if config.weight_noise < 0:

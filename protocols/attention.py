@@ -47,7 +47,7 @@ from brian2 import Hz, Quantity, ms
 
 from hopfield_brian import energy, readout, reference, sweep
 from hopfield_brian import patterns as pat
-from hopfield_brian.config import qty
+from hopfield_brian.config import qty, show
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.models import ModernModel
 from hopfield_brian.protocols import recall
@@ -117,13 +117,13 @@ def validate(config: AttentionConfig, params) -> list[energy.EnergyTable]:
     if config.model != "modern":
         raise ConfigError("the attention protocol runs the modern (attention-like) model: use --model modern")
     if config.settle < 0 * ms or not config.attention_window > 0 * ms:
-        raise ConfigError(f"settle must be >= 0 ms and attention_window > 0 ms, got {config.settle}, "
-                          f"{config.attention_window}")
+        raise ConfigError(f"settle must be >= 0 ms and attention_window > 0 ms, got {show(config.settle)}, "
+                          f"{show(config.attention_window)}")
     if config.attention_window < config.dt:
-        raise ConfigError(f"dt ({config.dt}) must not exceed attention_window ({config.attention_window})")
+        raise ConfigError(f"dt ({show(config.dt)}) must not exceed attention_window ({show(config.attention_window)})")
     if config.settle + config.attention_window > config.t_cue:
-        raise ConfigError(f"settle + attention_window ({config.settle + config.attention_window}) must not exceed "
-                          f"t_cue ({config.t_cue}), the time the query is presented")
+        raise ConfigError(f"settle + attention_window ({show(config.settle + config.attention_window)}) must not exceed "
+                          f"t_cue ({show(config.t_cue)}), the time the query is presented")
     return energy.select(config.energy_tables, config.energy_file)
 
 

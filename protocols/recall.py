@@ -26,7 +26,7 @@ from brian2 import Hz, Quantity, ms
 
 from hopfield_brian import noise, paradigm, readout, results, sweep
 from hopfield_brian import patterns as pat
-from hopfield_brian.config import describe, qty
+from hopfield_brian.config import describe, qty, show
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.simulator import DEVICES, Simulator, Trial
 
@@ -134,7 +134,7 @@ def validate(config: RecallConfig, params) -> None:
             raise ConfigError(f"{name} must be >= {least}, got {getattr(config, name)}")
     noise.validate(config)
     if config.jitter != 0 * ms and config.jitter < config.dt:
-        raise ConfigError(f"jitter must be 0 or at least dt ({config.dt}), got {config.jitter}")
+        raise ConfigError(f"jitter must be 0 or at least dt ({show(config.dt)}), got {show(config.jitter)}")
     if not -1 <= config.cued_pattern < config.n_patterns:
         raise ConfigError(f"cued_pattern must be -1 (a random target per trial) or a pattern index in "
                           f"[0, {config.n_patterns - 1}], got {config.cued_pattern}")
@@ -144,12 +144,12 @@ def validate(config: RecallConfig, params) -> None:
         raise ConfigError(f"coding_level must be in (0, 1), got {config.coding_level}")
     for name in ("t_cue", "t_free", "readout_window", "bin_width", "trace_window", "dt"):
         if not float(getattr(config, name)) > 0:
-            raise ConfigError(f"{name} must be positive, got {getattr(config, name)}")
+            raise ConfigError(f"{name} must be positive, got {show(getattr(config, name))}")
     if config.readout_window > config.t_free:
-        raise ConfigError(f"readout_window ({config.readout_window}) must not exceed t_free ({config.t_free})")
+        raise ConfigError(f"readout_window ({show(config.readout_window)}) must not exceed t_free ({show(config.t_free)})")
     for name in RESOLVED:
         if getattr(config, name) < config.dt:
-            raise ConfigError(f"dt ({config.dt}) must not exceed {name} ({getattr(config, name)}): "
+            raise ConfigError(f"dt ({show(config.dt)}) must not exceed {name} ({show(getattr(config, name))}): "
                               f"a time step longer than the {name} cannot resolve it")
     paradigm.check_model_params(params, config.n_features)
 

@@ -49,7 +49,7 @@ import pandas as pd
 from brian2 import Quantity, ms
 
 from hopfield_brian import measures, readout, reference, sweep
-from hopfield_brian.config import qty
+from hopfield_brian.config import qty, show
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.models import ModernModel
 from hopfield_brian.protocols import recall
@@ -116,7 +116,7 @@ def validate(config: RegimesConfig) -> None:
     if config.model != "modern":
         raise ConfigError("the regimes protocol runs the modern model: use --model modern")
     if config.settle < 0 * ms or config.settle >= config.t_free:
-        raise ConfigError(f"settle must be >= 0 ms and < t_free ({config.t_free}), got {config.settle}")
+        raise ConfigError(f"settle must be >= 0 ms and < t_free ({show(config.t_free)}), got {show(config.settle)}")
     if config.clusters < 0 or not 0.0 <= config.cluster_flip <= 0.5:
         raise ConfigError(f"clusters must be >= 0 and cluster_flip in [0, 0.5], got {config.clusters}, "
                           f"{config.cluster_flip}")
@@ -131,14 +131,14 @@ def validate(config: RegimesConfig) -> None:
         raise ConfigError(f"kick_fraction must be in [0, 1], got {config.kick_fraction}")
     if config.kick_fraction > 0:
         if config.kick_at < 0 * ms or not config.kick_duration > 0 * ms:
-            raise ConfigError(f"kick_at must be >= 0 ms and kick_duration > 0 ms, got {config.kick_at}, "
-                              f"{config.kick_duration}")
+            raise ConfigError(f"kick_at must be >= 0 ms and kick_duration > 0 ms, got {show(config.kick_at)}, "
+                              f"{show(config.kick_duration)}")
         if config.kick_duration < config.dt:
-            raise ConfigError(f"dt ({config.dt}) must not exceed kick_duration ({config.kick_duration})")
+            raise ConfigError(f"dt ({show(config.dt)}) must not exceed kick_duration ({show(config.kick_duration)})")
         if config.kick_at + config.kick_duration + config.readout_window > config.t_free:
             total = config.kick_at + config.kick_duration + config.readout_window
-            raise ConfigError(f"kick_at + kick_duration + readout_window ({total}) must not exceed "
-                              f"t_free ({config.t_free})")
+            raise ConfigError(f"kick_at + kick_duration + readout_window ({show(total)}) must not exceed "
+                              f"t_free ({show(config.t_free)})")
 
 
 def prepare(config, params, grid) -> list[recall.Point]:

@@ -43,7 +43,7 @@ from brian2 import Hz, Quantity, ms
 
 from hopfield_brian import paradigm, results, sweep
 from hopfield_brian import spatiotemporal as st
-from hopfield_brian.config import describe, qty
+from hopfield_brian.config import describe, qty, show
 from hopfield_brian.delay_model import DelayModel
 from hopfield_brian.equations.delay_memory import DelayParams
 from hopfield_brian.errors import ConfigError
@@ -155,9 +155,9 @@ def validate_common(config) -> None:
         raise ConfigError("n_features and trials must be >= 1")
     for name in ("cycle", "dt", "tolerance"):
         if not float(getattr(config, name)) > 0:
-            raise ConfigError(f"{name} must be positive, got {getattr(config, name)}")
+            raise ConfigError(f"{name} must be positive, got {show(getattr(config, name))}")
     if float(config.dt) > float(config.cycle) / 2:
-        raise ConfigError(f"dt ({config.dt}) must be below half the cycle ({config.cycle})")
+        raise ConfigError(f"dt ({show(config.dt)}) must be below half the cycle ({show(config.cycle)})")
     if float(config.cue_jitter) < 0 or float(config.background_rate) < 0:
         raise ConfigError("cue_jitter and background_rate must be >= 0")
     for name in ("cue_keep", "cue_deletion"):
