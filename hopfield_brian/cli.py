@@ -83,18 +83,31 @@ def _uses_model_params(module) -> bool:
     return getattr(module, "MODEL_PARAMETERS", True)
 
 
-def _refuse_unused_model_params(protocol: str, module, names: set[str]) -> None:
-    """Model parameters (set or swept) given to a protocol that does not use them would be ignored
-    silently: refuse them, naming them."""
+def _check_model_params(protocol: str, module, model: str, names: set[str]) -> None:
+    """Model parameters (set or swept) that the run would ignore or call unknown: refuse them, naming
+    them. A protocol without a rate model uses none; a run of one model cannot take the other's."""
     from hopfield_brian.equations.classical import ClassicalParams
     from hopfield_brian.equations.modern import ModernParams
 
-    if _uses_model_params(module):
-        return
-    unused = sorted(names & (_fields(ModernParams) | _fields(ClassicalParams)) - _fields(_config_class(module)))
-    if unused:
-        raise ConfigError(f"{', '.join(unused)}: rate-model parameter(s) not used by the {protocol} protocol "
-                          f"(its parameters are listed by: hopfield-brian run {protocol} --help)")
+    own = {"modern": _fields(ModernParams), "classical": _fields(ClassicalParams)}
+    names = names - _fields(_config_class(module))
+    if not _uses_model_params(module):
+        unused = sorted(names & (own["modern"] | own["classical"]))
+        if unused:
+            raise ConfigError(f"{', '.join(unused)}: rate-model parameter(s) not used by the {protocol} protocol "
+                              f"(its parameters are listed by: hopfield-brian run {protocol} --help)")
+    elif model in own:
+        other = "classical" if model == "modern" else "modern"
+        foreign = sorted(names & own[other] - own[model])
+        if foreign:
+            raise ConfigError(f"{', '.join(foreign)}: parameter(s) of --model {other}, not of the {model} model "
+                              f"this run uses")
+
+
+def _size_file(config) -> tuple[str, str]:
+    """The file that fixes M and N, and what it holds: the keys (--patterns), or else a values file
+    (attention); ``("", "")`` when neither is given."""
+    return next(((getattr(config, f, ""), f) for f in ("patterns", "values") if getattr(config, f, "")), ("", ""))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,14 +146,11 @@ def protocol_config(args):
         raise ConfigError(f"--patterns does not apply to the {args.protocol} protocol: it stores spike-time "
                           f"patterns, not M x N rate patterns{hint}")
     swept_names = {item.partition("=")[0].strip() for item in args.sweep}
-    _refuse_unused_model_params(args.protocol, module, set(assignments) | swept_names)
     model = assignments.get("model", getattr(module, "DEFAULT_MODEL", RecallConfig.model))
-    _refuse_other_model_params(model, _fields(_config_class(module)), set(assignments) | swept_names)
+    _check_model_params(args.protocol, module, model, set(assignments) | swept_names)
     defaults = {"model": model} | module.defaults(model) if model in ("modern", "classical") else {}
     config, params = cfg.override([_config_class(module)(), paradigm.model_params(model)], defaults | assignments)
-    # a keys (--patterns) file, or else a values file (attention), fixes M and N
-    source, what = next(((getattr(config, f, ""), f) for f in ("patterns", "values") if getattr(config, f, "")),
-                        ("", ""))
+    source, what = _size_file(config)
     if source:
         stored, _ = pat.load(source, what)
         m, n = stored.shape
@@ -180,24 +190,10 @@ def _check_not_overridden(args, user_swept: set, grid) -> None:
                           f"ignored; give the values with --sweep {sorted(overridden)[0]}=V1,V2,... instead")
 
 
-def _refuse_other_model_params(model: str, protocol_fields: set[str], names: set[str]) -> None:
-    """A parameter of the other model would be reported as unknown: say whose it is."""
-    from hopfield_brian.equations.classical import ClassicalParams
-    from hopfield_brian.equations.modern import ModernParams
-
-    own = {"modern": ModernParams, "classical": ClassicalParams}
-    if model not in own:
-        return
-    other = "classical" if model == "modern" else "modern"
-    foreign = sorted(names & _fields(own[other]) - _fields(own[model]) - protocol_fields)
-    if foreign:
-        raise ConfigError(f"{', '.join(foreign)}: parameter(s) of --model {other}, not of the {model} model "
-                          f"this run uses")
-
-
 def _check_patterns_fix_sizes(protocol: str, config, grid) -> None:
     """A --patterns file fixes n_patterns and n_features: refuse a grid (the user's or the protocol's
-    default one) that varies them."""
+    default one) that varies them. (A values file whose count differs from a point's M is refused by
+    the attention protocol itself, as keys and values of different counts.)"""
     from hopfield_brian import sweep
 
     if not getattr(config, "patterns", ""):

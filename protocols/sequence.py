@@ -242,7 +242,7 @@ def main(config: SequenceConfig, params=None, grid=None, workers=None, quiet=Fal
             plotting.sequence_curves(res["summary"], res["swept"], stage / "curves.png")
         else:
             plotting.sweep_figure(res["trials"], res["swept"], stage / "sweep.png",
-                                  ("completeness", "completeness of the replay"), "sequence sweep")
+                                  spt.REPLAY_MEASURE, "sequence sweep")
 
     res = spt.execute("sequence", config, points, grid, jobs=_jobs, score=score, duration_of=duration,
                       summarise_fn=summarise, extra_files=extra, workers=workers, quiet=quiet)

@@ -61,6 +61,7 @@ KEEPS = (0.1, 0.2, 0.3, 0.75, 1.0)  # cue fractions of the default partial-cue c
 # The default curves: the swept names that make a point belong to each.
 CURVES = {"capacity": {"n_patterns", "n_features", "cycle"}, "jitter": {"cue_jitter"},
           "deletion": {"cue_deletion"}, "partial": {"cue_keep"}}
+REPLAY_MEASURE = ("completeness", "completeness of the replay")  # per-trial measure of a --sweep's figure
 DISTANCE_TAU = 5 * ms  # van Rossum time constant
 VP_Q = 1 / ms  # Victor-Purpura cost per second of shift (1 per ms)
 
@@ -474,7 +475,7 @@ def main(config: SpatiotemporalConfig, params=None, grid=None, workers=None, qui
             plotting.spatiotemporal_curves(cur, stage / "curves.png")
         else:
             plotting.sweep_figure(res["trials"], res["swept"], stage / "sweep.png",
-                                  ("completeness", "completeness of the replay"), "delay-memory sweep")
+                                  REPLAY_MEASURE, "delay-memory sweep")
         if config.compare_rate and base_index is not None:  # matched content: the base point's
             base = res["trials"][res["trials"]["point"] == base_index]
             res["comparison"] = rate_comparison(config, base, workers)
