@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from brian2 import Quantity, mV, ms
 
-from hopfield_brian.config import qty
+from hopfield_brian.config import param
 
 NEURON_EQS = """
 dv/dt = -v / tau : volt (unless refractory)  # membrane potential (rest 0 mV), leaky integration
@@ -41,14 +41,14 @@ EXTERNAL_INPUT = "v += J * poisson(eta * theta / (J * tau) * dt)"
 class BrunelParams:
     """Model A of Brunel 2000 (his Table / Section 2), scaled to ``n_excitatory`` neurons."""
 
-    n_excitatory: int = 2000  # N_E (Brunel: 10,000); N_I = N_E / 4
-    epsilon: float = 0.1  # connection probability
-    J_reference: Quantity = qty(0.1 * mV)  # PSP amplitude at Brunel's C_E = 1,000
-    tau: Quantity = qty(20 * ms)  # membrane time constant
-    theta: Quantity = qty(20 * mV)  # firing threshold
-    v_reset: Quantity = qty(10 * mV)  # reset potential
-    refractory: Quantity = qty(2 * ms)  # absolute refractory period
-    delay: Quantity = qty(1.5 * ms)  # synaptic delay D
+    n_excitatory: int = param(2000, "N_E (Brunel: 10,000); N_I = N_E / 4")
+    epsilon: float = param(0.1, "connection probability")
+    J_reference: Quantity = param(0.1 * mV, "PSP amplitude at Brunel's C_E = 1,000")
+    tau: Quantity = param(20 * ms, "membrane time constant")
+    theta: Quantity = param(20 * mV, "firing threshold")
+    v_reset: Quantity = param(10 * mV, "reset potential")
+    refractory: Quantity = param(2 * ms, "absolute refractory period")
+    delay: Quantity = param(1.5 * ms, "synaptic delay D")
 
     @property
     def c_excitatory(self) -> int:

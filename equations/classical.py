@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from brian2 import Hz, Quantity, ms
 
-from hopfield_brian.config import qty
+from hopfield_brian.config import param
 
 NEURON_EQS = """
 cue : 1 (constant)                       # cued activity of this neuron, 0 or 1
@@ -58,8 +58,8 @@ NOISE_PARAMETER = "membrane_noise : 1 (shared, constant)  # std of the input noi
 class ClassicalParams:
     """Parameters of the classical spiking Hopfield network."""
 
-    rate_max: Quantity = qty(200 * Hz)  # rate of an active neuron
-    temperature: float = 0.1  # Glauber temperature, in units of the pattern field (+-1)
-    inhibition_gain: float = 1.0  # strength of the global inhibition
-    tau_syn: Quantity = qty(10 * ms)  # synaptic filter of the recurrent input
-    tau_inhibition: Quantity = qty(10 * ms)  # filter of the population activity
+    rate_max: Quantity = param(200 * Hz, "rate of an active neuron", low=0 * Hz, strict=True)
+    temperature: float = param(0.1, "Glauber temperature, in units of the pattern field (+-1)", low=0.0, strict=True)
+    inhibition_gain: float = param(1.0, "strength of the global inhibition", low=0.0)
+    tau_syn: Quantity = param(10 * ms, "synaptic filter of the recurrent input", low=0 * ms, strict=True, structural=True)
+    tau_inhibition: Quantity = param(10 * ms, "filter of the population activity", low=0 * ms, strict=True, structural=True)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from brian2 import Quantity, ms
 
-from hopfield_brian.config import qty
+from hopfield_brian.config import param
 
 LOOP_STEPS = 2  # time steps between a coincidence at T and the start of the replay cycle
 
@@ -81,11 +81,11 @@ LATERAL_INHIBITION = dict(on_pre="inhibition_post += eta_inhibition")
 class DelayParams:
     """Parameters of the delay-based spatio-temporal memory."""
 
-    detection_threshold: float = 0.3  # coincident fraction of a stored pattern a memory needs to fire
-    tau_memory: Quantity = qty(5 * ms)  # memory (coincidence detector) membrane time constant
-    tau_feature: Quantity = qty(2 * ms)  # feature membrane time constant
-    tau_inhibition: Quantity = qty(5 * ms)  # decay of the winner-take-all inhibition
-    eta_inhibition: float = 1.0  # inhibition per memory spike, in units of the memory input
-    value_weight: float = 2.0  # weight of a value (feedback) synapse; the feature threshold is 1
-    memory_refractory: Quantity = qty(100 * ms)  # a memory fires at most once in this time (> the period: one replay)
-    feature_refractory: Quantity = qty(2 * ms)  # a feature fires at most once in this time
+    detection_threshold: float = param(0.3, "coincident fraction of a stored pattern a memory needs to fire")
+    tau_memory: Quantity = param(5 * ms, "memory (coincidence detector) membrane time constant", low=0 * ms, strict=True, structural=True)
+    tau_feature: Quantity = param(2 * ms, "feature membrane time constant", low=0 * ms, strict=True, structural=True)
+    tau_inhibition: Quantity = param(5 * ms, "decay of the winner-take-all inhibition", low=0 * ms, strict=True, structural=True)
+    eta_inhibition: float = param(1.0, "inhibition per memory spike, in units of the memory input", structural=True)
+    value_weight: float = param(2.0, "weight of a value (feedback) synapse; the feature threshold is 1", structural=True)
+    memory_refractory: Quantity = param(100 * ms, "a memory fires at most once in this time (> the period: one replay)", structural=True)
+    feature_refractory: Quantity = param(2 * ms, "a feature fires at most once in this time", structural=True)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from brian2 import Hz, Quantity, ms
 
-from hopfield_brian.config import qty
+from hopfield_brian.config import param
 
 NORMALISATIONS = ("exact", "wta")
 FEATURE_CODINGS = ("regular", "poisson")
@@ -131,12 +131,12 @@ NOISE_PARAMETER = "membrane_noise : 1 (shared, constant)  # std of the input noi
 class ModernParams:
     """Parameters of the Bayesian spiking modern Hopfield network."""
 
-    beta: float = 0.1  # inverse temperature on unnormalised +-1 dot products (Ramsauer et al. 2020)
-    rate_feature: Quantity = qty(200 * Hz)  # rate of a fully active feature neuron
-    rate_memory: Quantity = qty(500 * Hz)  # total rate R of the memory layer
-    tau_key: Quantity = qty(20 * ms)  # filter of feature spikes into the memory input
-    tau_value: Quantity = qty(20 * ms)  # filter of memory spikes into the feature feedback
-    feedback_gain: float = 1.0  # gain of the value feedback in the free phase
-    eta_inhibition: float = 0.05  # inhibition per memory spike (wta only)
-    normalisation: str = "exact"  # 'exact' divisive normalisation or 'wta' lateral inhibition
-    feature_coding: str = "regular"  # 'regular' integrate-and-fire or 'poisson' rate coding
+    beta: float = param(0.1, "inverse temperature on unnormalised +-1 dot products (Ramsauer et al. 2020)", low=0.0)
+    rate_feature: Quantity = param(200 * Hz, "rate of a fully active feature neuron", low=0 * Hz, strict=True)
+    rate_memory: Quantity = param(500 * Hz, "total rate R of the memory layer", low=0 * Hz, strict=True)
+    tau_key: Quantity = param(20 * ms, "filter of feature spikes into the memory input", low=0 * ms, strict=True, structural=True)
+    tau_value: Quantity = param(20 * ms, "filter of memory spikes into the feature feedback", low=0 * ms, strict=True, structural=True)
+    feedback_gain: float = param(1.0, "gain of the value feedback in the free phase", low=0.0)
+    eta_inhibition: float = param(0.05, "inhibition per memory spike (wta only)", low=0.0, strict=True, structural=True)
+    normalisation: str = param("exact", "'exact' divisive normalisation or 'wta' lateral inhibition", choices=NORMALISATIONS, structural=True)
+    feature_coding: str = param("regular", "'regular' integrate-and-fire or 'poisson' rate coding", choices=FEATURE_CODINGS, structural=True)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from brian2 import Hz, Quantity, ms
 
-from hopfield_brian.config import qty
+from hopfield_brian.config import param
 
 NEURON_EQS = """
 stimulus = patterns(t, i) : 1            # presented pattern (0/1), one row per presentation
@@ -81,11 +81,11 @@ VALUE_EQS = LEARNING_EQS.format(hebb=f"hebb = {RATE} * activity_pre * polarity_p
 class StorageParams:
     """Parameters of Hebbian storage by plasticity."""
 
-    t_present: Quantity = qty(200 * ms)  # presentation time T of each pattern
-    gate_fraction: float = 0.75  # learning during the last fraction f of each presentation
-    tau_trace: Quantity = qty(20 * ms)  # time constant of the activity traces
-    rate_max: Quantity = qty(200 * Hz)  # rate of an active neuron while a pattern is presented
-    dt: Quantity = qty(0.1 * ms)  # time step of the storage simulation
-    eta: float = 1.0  # learning rate
-    forget_rate: Quantity = qty(0 * Hz)  # passive weight decay (0: no forgetting)
-    w_max: float = 0.0  # soft bound on |w| (0: unbounded)
+    t_present: Quantity = param(200 * ms, "presentation time T of each pattern")
+    gate_fraction: float = param(0.75, "learning during the last fraction f of each presentation")
+    tau_trace: Quantity = param(20 * ms, "time constant of the activity traces")
+    rate_max: Quantity = param(200 * Hz, "rate of an active neuron while a pattern is presented")
+    dt: Quantity = param(0.1 * ms, "time step of the storage simulation")
+    eta: float = param(1.0, "learning rate")
+    forget_rate: Quantity = param(0 * Hz, "passive weight decay (0: no forgetting)")
+    w_max: float = param(0.0, "soft bound on |w| (0: unbounded)")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-import inspect
 import re
 
 import brian2 as b2
+import numpy as np
 from brian2.units import allunits, stdunits
 
 from .errors import ConfigError
@@ -100,8 +100,9 @@ def parse_assignments(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def override(instances: list, assignments: dict[str, str]) -> list:
-    """Apply ``assignments`` to a list of frozen dataclass instances.
+def override(instances: list, assignments: dict) -> list:
+    """Apply ``assignments`` (strings as typed on the command line, or Python values) to a list of
+    frozen dataclass instances.
 
     Each name must be a field of exactly one of them (the first that has it
     wins); an unknown name is an error listing the valid ones.
@@ -111,7 +112,7 @@ def override(instances: list, assignments: dict[str, str]) -> list:
         for k, inst in enumerate(instances):
             fields = {f.name: f for f in dataclasses.fields(inst)}
             if name in fields:
-                updates[k][name] = parse_value(text, getattr(inst, name), name)
+                updates[k][name] = coerce(text, getattr(inst, name), name)
                 break
         else:
             raise unknown_name(name, {f.name for inst in instances for f in dataclasses.fields(inst)})
@@ -134,33 +135,179 @@ def describe(instance) -> dict:
         if isinstance(v, b2.Quantity) and not b2.is_dimensionless(v):
             unit = display_unit(v)
             out[f.name] = {"value": round(float(v / unit), 12), "unit": str(unit)}
+        elif isinstance(v, np.ndarray):
+            out[f.name] = array_label(v)
         else:
             out[f.name] = v
     return out
 
 
-def _field_docs(cls) -> dict[str, str]:
-    """The trailing ``# comment`` of each field line in the dataclass source (base classes too)."""
-    docs = {}
-    for klass in reversed([k for k in cls.__mro__ if dataclasses.is_dataclass(k)]):
-        for line in inspect.getsource(klass).splitlines():
-            m = re.match(r"\s+(\w+)\s*:[^=]+=[^#]+#\s*(.+)$", line)
-            if m:
-                docs[m.group(1)] = m.group(2).strip()
-    return docs
+def columns(*instances, skip=("out",)) -> dict:
+    """Every parameter of ``instances`` as flat table columns, units in the names (``t_cue_ms``)."""
+    cols = {}
+    for inst in instances:
+        for name, v in describe(inst).items():
+            if name not in skip:
+                cols[f"{name}_{v['unit']}" if isinstance(v, dict) else name] = v["value"] if isinstance(v, dict) else v
+    return cols
+
+
+def array_label(array: np.ndarray) -> str:
+    """How an array given in place of a file is named in tables and run identities: its shape and the
+    sha256 of its bytes (as float64), e.g. ``array 50x200 sha256:1f3a...``."""
+    import hashlib
+
+    data = np.ascontiguousarray(array, dtype=float)
+    digest = hashlib.sha256(data.tobytes() + repr(data.shape).encode()).hexdigest()
+    return f"array {'x'.join(map(str, data.shape))} sha256:{digest[:16]}"
 
 
 def help_lines(instance) -> list[str]:
-    """One line per field: name, default with its unit, and what it means."""
-    docs = _field_docs(type(instance))
+    """One line per field: name, default with its unit, and what it means (from its declaration)."""
     lines = []
     for f in dataclasses.fields(instance):
         v = getattr(instance, f.name)
         shown = _example(v) if isinstance(v, b2.Quantity) else repr(v) if isinstance(v, str) else str(v)
-        lines.append(f"  {f.name:<18} {shown:<12} {docs.get(f.name, '')}")
+        spec = spec_of(f)
+        doc = spec.doc + (f" [{spec.range_text()}]" if spec.range_text() else "")
+        lines.append(f"  {f.name:<18} {shown:<12} {doc}")
     return lines
 
 
-def qty(value: b2.Quantity):
-    """Dataclass field holding a Quantity (an array, so it needs a factory)."""
-    return dataclasses.field(default_factory=lambda: value)
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """What a parameter declares besides its default: meaning, valid values and role.
+
+    ``low``/``high`` bound it (``strict``: the bounds themselves are excluded,
+    as in (0, 1)); ``choices`` lists the accepted words; ``structural``: a
+    change rebuilds the network (everything else varies at run time);
+    ``resolved``: a duration that the time step dt must resolve;
+    ``file``: names an input file (a numpy array is accepted instead);
+    ``sweepable``: may be varied over a grid.
+    """
+
+    doc: str = ""
+    low: object = None
+    high: object = None
+    strict: bool = False
+    choices: tuple | None = None
+    structural: bool = False
+    resolved: bool = False
+    file: bool = False
+    sweepable: bool = True
+
+    def range_text(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        lo = "" if self.low is None else show(self.low)
+        hi = "" if self.high is None else show(self.high)
+        if lo and hi:
+            return f"{'(' if self.strict else '['}{lo}, {hi}{')' if self.strict else ']'}"
+        if lo:
+            return f"{'>' if self.strict else '>='} {lo}"
+        if hi:
+            return f"{'<' if self.strict else '<='} {hi}"
+        return ""
+
+    def check(self, name: str, value) -> None:
+        """Raise a one-line :class:`ConfigError` when ``value`` is outside what is declared."""
+        if self.choices is not None and value not in self.choices:
+            raise ConfigError(f"unknown {name} {value!r}; choose from {', '.join(self.choices)}")
+        if self.low is None and self.high is None:
+            return
+        below = self.low is not None and (value <= self.low if self.strict else value < self.low)
+        above = self.high is not None and (value >= self.high if self.strict else value > self.high)
+        if below or above:
+            if self.low is not None and self.high is not None:
+                raise ConfigError(f"{name} must lie in {self.range_text()}, got {show(value)}")
+            raise ConfigError(f"{name} must be {self.range_text()}, got {show(value)}")
+
+
+_SPEC_KEY = "hopfield_brian"
+
+
+def param(default, doc: str, **spec):
+    """Declare one parameter of a frozen dataclass: its default (with its unit), what it means and the
+    :class:`Spec` of its valid values and role. Help, validation, the structure / run-time split and
+    input files are derived from these declarations."""
+    meta = {_SPEC_KEY: Spec(doc, **spec)}
+    if isinstance(default, b2.Quantity):  # an array: a default needs a factory
+        return dataclasses.field(default_factory=lambda: default, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def spec_of(f: dataclasses.Field) -> Spec:
+    """The declaration of a dataclass field (an empty one for undeclared fields)."""
+    return f.metadata.get(_SPEC_KEY, Spec())
+
+
+def specs(cls) -> dict[str, Spec]:
+    """``{name: Spec}`` of a parameter dataclass (class or instance)."""
+    return {f.name: spec_of(f) for f in dataclasses.fields(cls)}
+
+
+def names_where(cls, flag: str) -> tuple[str, ...]:
+    """Fields of ``cls`` whose declaration sets ``flag`` (e.g. 'structural', 'file', 'resolved')."""
+    return tuple(name for name, s in specs(cls).items() if getattr(s, flag))
+
+
+def check(instance) -> None:
+    """Every declared range and choice of a parameter dataclass instance (one line per error)."""
+    for f in dataclasses.fields(instance):
+        value = getattr(instance, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{f.name}: expected a finite number, got {value}")
+        spec_of(f).check(f.name, value)
+
+
+def coerce(value, default, name: str):
+    """A value given from Python for a parameter whose default is ``default``: strings are parsed as on
+    the command line, Quantities must have the default's dimensions, numbers the default's type."""
+    if isinstance(value, str) and not isinstance(default, str):
+        return parse_value(value, default, name)
+    if isinstance(default, b2.Quantity) and not b2.is_dimensionless(default):
+        if not isinstance(value, b2.Quantity) or not b2.have_same_dimensions(value, default):
+            raise ConfigError(f"{name}: {value!r} has the wrong unit; expected one like {_example(default)}")
+        if not math.isfinite(float(value)):
+            raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ConfigError(f"{name}: expected true or false, got {value!r}")
+        return bool(value)
+    if isinstance(default, int):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            if isinstance(value, (float, np.floating)) and float(value).is_integer():
+                return int(value)
+            raise ConfigError(f"{name}: expected an integer, got {value!r}")
+        return int(value)
+    if isinstance(default, float):
+        if isinstance(value, b2.Quantity) and not b2.is_dimensionless(value):
+            raise ConfigError(f"{name}: is dimensionless, got {value!r}")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number, b2.Quantity)):
+            raise ConfigError(f"{name}: expected a number, got {value!r}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+        return value
+    return value
+
+
+def restore(cls, described: dict):
+    """An instance of ``cls`` from :func:`describe`'s dict (Quantities from ``{'value', 'unit'}``)."""
+    values = {}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for name, v in described.items():
+        if name not in fields:
+            continue
+        values[name] = restore_value(getattr(cls(), name), v)
+    return cls(**values)
+
+
+def restore_value(default, value):
+    """A parameter value as :func:`describe` or a grid description wrote it, typed like ``default``."""
+    if isinstance(value, dict) and set(value) == {"value", "unit"}:
+        return parse_quantity(f"{value['value']!r}{value['unit']}", default, "value")
+    if isinstance(default, b2.Quantity) and not b2.is_dimensionless(default) and isinstance(value, (int, float)):
+        return value * display_unit(default)
+    return value

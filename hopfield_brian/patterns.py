@@ -43,14 +43,26 @@ def generate(kind: str, n_patterns: int, n_features: int, coding_level: float, s
     raise ConfigError(f"unknown pattern kind {kind!r}; choose from {', '.join(PATTERN_KINDS)}")
 
 
-def read_array(path: str | Path, what: str = "patterns") -> np.ndarray:
-    """A numeric array from ``.npy`` or ``.csv`` (comma-separated, no header), as floats.
+def read_array(path, what: str = "patterns") -> np.ndarray:
+    """A numeric array from ``.npy`` or ``.csv`` (comma-separated, no header), as floats; a numpy
+    array (or :class:`Patterns`) given instead of a file is checked the same way.
 
     Every problem is one ConfigError naming ``what`` and the file: missing
     file, other suffix, unreadable content, values that are not numbers (a
     .npy of strings), no values at all (an empty .csv, a 0 x N array). numpy's
     warnings (an empty .csv) are never printed.
     """
+    if isinstance(path, Patterns):
+        path = path.array
+    if isinstance(path, (np.ndarray, list, tuple)):
+        arr = np.asarray(path)
+        if arr.dtype.kind not in "biuf":
+            raise ConfigError(f"{what} must be numbers, the array holds {arr.dtype} values")
+        if arr.size == 0:
+            raise ConfigError(f"no {what} in the array (shape {arr.shape})")
+        if not np.all(np.isfinite(arr)):
+            raise ConfigError(f"{what} must be finite numbers, the array holds nan or inf")
+        return arr.astype(float)
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{what} file not found: {path}")
@@ -70,14 +82,53 @@ def read_array(path: str | Path, what: str = "patterns") -> np.ndarray:
     return arr.astype(float)
 
 
-def load(path: str | Path, what: str = "patterns") -> tuple[np.ndarray, str]:
-    """Load user patterns from ``.npy`` or ``.csv`` (shape M x N, no header).
+def load(path, what: str = "patterns") -> tuple[np.ndarray, str]:
+    """Load user patterns from ``.npy`` or ``.csv`` (shape M x N, no header), or take them from an array.
 
     Returns the array and its kind: 'bipolar' for {-1, +1} values, 'sparse'
     for {0, 1} values. ``what`` names them in error messages (e.g. 'values').
     """
     arr = read_array(path, what)
-    return arr, validate(arr, source=str(path))
+    return arr, validate(arr, source=source_name(path, what))
+
+
+def source_name(source, what: str = "patterns") -> str:
+    """How messages name an input: the file's path, or 'the <what> array'."""
+    return str(source) if isinstance(source, (str, Path)) else f"the {what} array"
+
+
+class Patterns:
+    """A set of M stored patterns of length N, to pass wherever a patterns file is accepted.
+
+    ``Patterns.random('bipolar', 50, 200, seed=1)``, ``Patterns.from_file('my.npy')``
+    or ``Patterns(array)``: the array is checked at once (M x N, all values in
+    {-1, +1} or all in {0, 1}; ``kind`` says which).
+    """
+
+    def __init__(self, array):
+        self.array = read_array(array)
+        self.kind = validate(self.array, "the patterns array")
+
+    @classmethod
+    def random(cls, kind: str, n_patterns: int, n_features: int, coding_level: float = 0.1,
+               seed: int = 0) -> "Patterns":
+        """Random patterns, the same as a protocol draws from ``seed`` (``kind``: 'bipolar' or 'sparse')."""
+        return cls(generate(kind, n_patterns, n_features, coding_level, seed))
+
+    @classmethod
+    def from_file(cls, path) -> "Patterns":
+        """Patterns from a ``.npy`` or ``.csv`` file."""
+        return cls(load(path)[0])
+
+    @property
+    def shape(self) -> tuple:
+        return self.array.shape
+
+    def __array__(self, dtype=None, copy=None):
+        return self.array if dtype is None else self.array.astype(dtype)
+
+    def __repr__(self) -> str:
+        return f"Patterns({self.kind}, M={self.shape[0]}, N={self.shape[1]})"
 
 
 def validate(patterns: np.ndarray, source: str = "patterns") -> str:

@@ -1,22 +1,52 @@
-"""Figures of the protocols (seaborn on matplotlib's Agg backend)."""
+"""Figures of the protocols, drawn from results tables.
+
+Every function returns a :class:`matplotlib.figure.Figure` made without
+pyplot: no backend is selected, no global theme is set, and nothing stays
+registered with pyplot (seaborn's styles apply inside each function only).
+"""
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
 
-from .sweep import parameter_columns  # noqa: E402
+from .sweep import parameter_columns
+
+
+def _styled(style: str = "ticks", dpi: int = 130):
+    """Draw the decorated figure inside seaborn's ``style`` and 'paper' context, at ``dpi`` when saved."""
+    def wrap(draw):
+        @functools.wraps(draw)
+        def styled(*args, **kwargs):
+            with sns.axes_style(style), sns.plotting_context("paper"):
+                fig = draw(*args, **kwargs)
+            if fig is not None:
+                fig.set_dpi(dpi)
+            return fig
+        return styled
+    return wrap
+
+
+def _subplots(nrows: int = 1, ncols: int = 1, *, figsize, layout=None, squeeze: bool = True, sharex=False,
+              height_ratios=None, gridspec_kw=None):
+    """``pyplot.subplots`` without pyplot: a new Figure and its axes."""
+    fig = Figure(figsize=figsize, layout=layout)
+    axes = fig.subplots(nrows, ncols, squeeze=squeeze, sharex=sharex, height_ratios=height_ratios,
+                        gridspec_kw=gridspec_kw)
+    return fig, axes
 
 POPULATION_LABELS = {"feature": "feature layer\n(ON below, OFF above)", "memory": "memory layer",
                      "neuron": "neurons"}
 
 
-def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> None:
+@_styled()
+def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame) -> Figure:
     """Raster of every population and overlap with every stored pattern, for trial 0,
     next to the final overlaps of all trials (spiking and numpy reference)."""
     from . import readout
@@ -28,12 +58,11 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
     t_bins, m = readout.overlap_trajectory(point.model, point.stored, point.kind, raw, sizes,
                                            float(config.t_cue + config.t_free), float(config.bin_width),
                                            float(config.trace_window))
-    sns.set_theme(style="ticks", context="paper")
     trial0 = trials.iloc[0]
     target = int(trial0["target"])
     pops = [p for p in spikes["population"].cat.categories]
     height = 2.2 * (len(pops) + 1)
-    fig = plt.figure(figsize=(10, height))
+    fig = Figure(figsize=(10, height))
     # fixed margins in inches (a constrained layout costs ~0.5 s), so that one population lays out like two
     grid = fig.add_gridspec(len(pops) + 1, 4, left=0.08, right=0.99, bottom=0.5 / height, top=1 - 0.55 / height,
                             hspace=0.45, wspace=0.45)
@@ -76,8 +105,7 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path) -> No
     ax.set_title(f"all {len(trials)} trials: success {trials['success'].mean():.0%}", fontsize=9)
     fig.suptitle(f"{trials['model'].iloc[0]} spiking Hopfield network: recall "
                  f"(N={config.n_features}, M={config.n_patterns}, cue noise {config.cue_noise:g})")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    return fig
 
 
 def _fmt(value) -> str:
@@ -85,7 +113,8 @@ def _fmt(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
 
 
-def sweep_figure(trials: pd.DataFrame, swept: list[str], path, measure: tuple = ("final_overlap", "final overlap"),
+@_styled()
+def sweep_figure(trials: pd.DataFrame, swept: list[str], measure: tuple = ("final_overlap", "final overlap"),
                  title: str | None = None) -> None:
     """Success rate (with 95% Wilson intervals) and a per-trial ``measure`` (column, label; mean +- sd)
     against the first swept parameter, one line per value of the second; the numpy reference dashed
@@ -95,13 +124,12 @@ def sweep_figure(trials: pd.DataFrame, swept: list[str], path, measure: tuple = 
 
     from .sweep import wilson
 
-    sns.set_theme(style="ticks", context="paper")
     cols = parameter_columns(trials.columns, swept)
     x = cols[0]
     hue = cols[1] if len(cols) > 1 else None
     levels = sorted(trials[hue].unique()) if hue else [None]
     colours = dict(zip(levels, sns.color_palette("viridis", len(levels)))) if hue else {None: "C0"}
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
+    fig, axes = _subplots(1, 2, figsize=(10, 3.5), layout="constrained")
     data = trials.assign(success=trials["success"].astype(float))
     ys = ("success", measure[0])
     refs = {y: f"reference_{y}" for y in ys if f"reference_{y}" in trials}
@@ -139,20 +167,19 @@ def sweep_figure(trials: pd.DataFrame, swept: list[str], path, measure: tuple = 
                       if col in trials and col not in cols and trials[col].nunique() == 1)
     title = title or f"{trials['model'].iloc[0]} recall sweep"
     fig.suptitle(title + (f" ({fixed})" if fixed else "") + f", {n_trials} trials per point")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    return fig
 
 
-def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame, config, path) -> None:
+@_styled()
+def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame, config) -> Figure:
     """Success rate against M (spiking solid, numpy reference dashed), with the theoretical capacity
     and the measured capacities (vertical lines)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    sns.set_theme(style="ticks", context="paper")
     others = [c for c in parameter_columns(summary.columns, swept) if c != "n_patterns"]
     hue = others[0] if others else None
-    fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    fig, ax = _subplots(figsize=(8, 4), layout="constrained")
     levels = sorted(summary[hue].unique()) if hue else []
     palette = dict(zip(levels, sns.color_palette("viridis", len(levels)))) if hue else None  # one colour per level
     sns.lineplot(data=summary, x="n_patterns", y="success_rate", hue=hue, marker="o", palette=palette, lw=2,
@@ -191,8 +218,7 @@ def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame
     ax.legend(handles=handles, fontsize=7, title=hue, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(f"{config.model} capacity, N = {config.n_features}: spiking (solid), numpy reference (dashed)",
                  fontsize=9)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    return fig
 
 
 NOISE_LABELS = {"cue_noise": "cue entries flipped", "cue_mask": "cue entries masked",
@@ -202,13 +228,13 @@ NOISE_LABELS = {"cue_noise": "cue entries flipped", "cue_mask": "cue entries mas
                 "jitter": "spike-time jitter sd (ms)"}
 
 
-def robustness_figure(table: pd.DataFrame, config, path) -> None:
+@_styled()
+def robustness_figure(table: pd.DataFrame, config) -> Figure:
     """One facet per noise type: success (95% Wilson band) and the numpy reference (dashed)."""
-    sns.set_theme(style="ticks", context="paper")
     noises = list(dict.fromkeys(table["noise"]))
     cols = 4
     rows = -(-len(noises) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.5 * rows), layout="constrained", squeeze=False)
+    fig, axes = _subplots(rows, cols, figsize=(3 * cols, 2.5 * rows), layout="constrained", squeeze=False)
     for ax, name in zip(axes.flat, noises):
         g = table[table["noise"] == name].sort_values("strength")
         ax.plot(g["strength"], g["success_rate"], "o-", color="tab:blue", label="spiking")
@@ -225,15 +251,14 @@ def robustness_figure(table: pd.DataFrame, config, path) -> None:
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(f"{config.model} robustness (N={config.n_features}, M={config.n_patterns}, "
                  f"base cue noise {config.cue_noise:g}, {int(table['trials'].iloc[0])} trials per point)")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    return fig
 
 
-def forgetting_figure(table: pd.DataFrame, config, path) -> None:
+@_styled()
+def forgetting_figure(table: pd.DataFrame, config) -> Figure:
     """Success on a stored pattern against its age, one line per value of the curve parameter."""
-    sns.set_theme(style="ticks", context="paper")
     hue = next(c for c in table.columns if c != "age")  # the curve parameter leads the table
-    fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
+    fig, ax = _subplots(figsize=(6.5, 4), layout="constrained")
     sns.lineplot(data=table, x="age", y="success_rate", hue=hue, marker="o", palette="viridis", ax=ax)
     for _, g in table.groupby(hue):
         ax.fill_between(g["age"], g["success_ci_low"], g["success_ci_high"], alpha=0.1)
@@ -245,8 +270,7 @@ def forgetting_figure(table: pd.DataFrame, config, path) -> None:
     ax.set_title(f"{config.model}: forgetting after storage by a {rule}, N={config.n_features}, "
                  f"M={config.n_patterns}", fontsize=9)
     ax.legend(title=hue.replace("_", " "), fontsize=7)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    return fig
 
 
 def _level_palette(values, cmap: str = "viridis", stop: float = 0.85) -> dict:
@@ -257,13 +281,13 @@ def _level_palette(values, cmap: str = "viridis", stop: float = 0.85) -> dict:
     return {v: tuple(colours[k]) for k, v in enumerate(levels)}
 
 
-def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[str], path,
+@_styled()
+def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[str],
                      window: float = 50.0) -> None:
     """Accuracy against energy per query (Pareto) and against time to answer, weight error against the
     read-out window, and accuracy against spikes for the feature codings."""
     from matplotlib.ticker import NullFormatter
 
-    sns.set_theme(style="ticks", context="paper")
     name = "horowitz45" if "horowitz45" in table_names else table_names[0]
     e = f"energy_{name}_nJ"
     spiking = table[table["system"] == "spiking"].copy()
@@ -280,7 +304,7 @@ def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[st
         plain = plain[np.isclose(plain["cue_noise"], plain["cue_noise"].min())]
     outside = dict(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)  # legends beside their panel
     hue_palette = _level_palette(plain[hue]) if hue else None
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8), layout="constrained")
+    fig, axes = _subplots(2, 2, figsize=(13, 8), layout="constrained")
     ax = axes[0, 0]
     windows = sorted(spiking["window_ms"].unique())
     distinct = [c for k, c in enumerate(sns.color_palette("tab10")) if k not in (3, 7)]  # no red, no grey
@@ -346,20 +370,19 @@ def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[st
     else:
         ax.axis("off")
     fig.suptitle("spiking attention against softmax attention and the classical Hopfield network")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    return fig
 
 
-def queries_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path, n_queries: int = 3) -> None:
+@_styled()
+def queries_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, n_queries: int = 3) -> Figure:
     """For a few queries of one point: the memory raster beside softmax(beta K q) and the spike histogram."""
     from . import reference
-    from .protocols.recall import trial_cue
+    from .rate_protocol import trial_cue
 
-    sns.set_theme(style="ticks", context="paper")
     c, model = point.config, point.model
     t0 = trials[trials["point"] == point.index].sort_values("repeat").head(n_queries)
     settle, stop = float(c.settle) * 1e3, float(c.settle + c.attention_window) * 1e3
-    fig, axes = plt.subplots(len(t0), 2, figsize=(10, 2.4 * len(t0)), layout="constrained", squeeze=False,
+    fig, axes = _subplots(len(t0), 2, figsize=(10, 2.4 * len(t0)), layout="constrained", squeeze=False,
                              gridspec_kw={"width_ratios": [3, 1]})
     for (ax, bx), (_, row) in zip(axes, t0.iterrows()):
         target, cue, _ = trial_cue(point, int(row["repeat"]))
@@ -387,8 +410,7 @@ def queries_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, path, n_qu
     fig.suptitle(f"queries of grid point {point.index}: beta = {float(model.params.beta):g}, M = {model.n_patterns}, "
                  f"N = {c.n_features}, cue noise {float(c.cue_noise):g}, read-out window {stop - settle:g} ms "
                  f"({settle:g}-{stop:g} ms)", fontsize=10)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    return fig
 
 
 REGIME_COLOURS = {"quiescent": "0.85", "runaway": "tab:red", "oscillatory": "tab:purple", "itinerant": "tab:orange",
@@ -405,12 +427,12 @@ def _condition_labels(table: pd.DataFrame, controls: list[str]) -> pd.Series:
                                                    f"{c}={r[c]}" for c in others), axis=1)
 
 
-def regimes_phase_figure(table: pd.DataFrame, controls: list[str], path) -> None:
+@_styled("white")
+def regimes_phase_figure(table: pd.DataFrame, controls: list[str]) -> Figure:
     """Phase diagrams over beta (columns) and the other controls (rows): the regime label of the
     spiking network, the numpy reference's fixed-point type, and heatmaps of key measures."""
     from matplotlib.colors import ListedColormap
 
-    sns.set_theme(style="white", context="paper")
     t = table.copy()
     t["condition"] = _condition_labels(t, controls)
     t["beta_label"] = t["beta"].map(lambda b: f"{b:.3g}") if "beta" in t else "-"
@@ -423,7 +445,7 @@ def regimes_phase_figure(table: pd.DataFrame, controls: list[str], path) -> None
               ("rate_hz", "feature rate (Hz)"), ("cv", "ISI CV"), ("chi", "Golomb synchrony chi"),
               ("n_switches", "attractor switches")]
     n_rows = t["condition"].nunique()
-    fig, axes = plt.subplots(4, 2, figsize=(13, 1.2 * n_rows * 4 + 2.5), layout="constrained")
+    fig, axes = _subplots(4, 2, figsize=(13, 1.2 * n_rows * 4 + 2.5), layout="constrained")
     for ax, (col, title) in zip(axes.ravel(), panels):
         if col not in t:
             ax.axis("off")
@@ -444,29 +466,28 @@ def regimes_phase_figure(table: pd.DataFrame, controls: list[str], path) -> None
         ax.set_ylabel("")
         ax.tick_params(axis="x", labelrotation=90)
     fig.suptitle("dynamical regimes of the spiking modern Hopfield network")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    return fig
 
 
-def regimes_examples_figure(res: dict, path) -> None:
+@_styled()
+def regimes_examples_figure(results) -> Figure | None:
     """For each regime found, one trial: feature and memory rasters above the overlap trace m_mu(t)."""
     from . import readout
 
-    sns.set_theme(style="ticks", context="paper")
-    trials = res["trials"]
+    trials = results.trials
     trials = trials[trials["label"].notna()] if "label" in trials else trials.iloc[:0]
     found = [lab for lab in REGIME_COLOURS if lab in set(trials["label"])]
     if not found:
-        return
-    points = {pt.index: pt for pt in res["points"]}
-    fig, axes = plt.subplots(3, len(found), figsize=(3.4 * len(found), 7), layout="constrained", squeeze=False,
+        return None
+    points = {pt.index: pt for pt in results.points}
+    fig, axes = _subplots(3, len(found), figsize=(3.4 * len(found), 7), layout="constrained", squeeze=False,
                              gridspec_kw={"height_ratios": [2, 1, 1.4]})
     for k, lab in enumerate(found):
         rows = trials[trials["label"] == lab]
         row = rows.iloc[len(rows) // 2]
         pt = points[int(row["point"])]
         c = pt.config
-        spikes = res["store"].spike_table(trial=int(row["trial"]))
+        spikes = results.spike_table(trial=int(row["trial"]))
         raw = {pop: (g["neuron"].to_numpy(dtype=np.int64), g["t_ms"].to_numpy(dtype=float) / 1e3)
                for pop, g in spikes.groupby("population", observed=False)}
         sizes = pt.model.neuron_counts()
@@ -491,19 +512,18 @@ def regimes_examples_figure(res: dict, path) -> None:
         axes[2, k].set_ylabel("overlap m_mu (target red)")
         swept = ", ".join(f"{n}={v:g}" if isinstance(v, (int, float)) else f"{n}={v}" for n, v in pt.swept.items())
         axes[0, k].set_title(f"{lab}\n{swept}", fontsize=8)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    return fig
 
 
 # --- spatio-temporal memory (delay model): rasters and curves ---
 
-def spatiotemporal_raster(model, spikes: pd.DataFrame, trial, path) -> None:
+@_styled(dpi=150)
+def spatiotemporal_raster(model, spikes: pd.DataFrame, trial) -> Figure:
     """Trial raster of the delay memory: the stored target pattern (open circles, drawn in the cue
     cycle and again in the replay cycle), the cue and replayed feature spikes, and the memory spikes."""
     target = int(trial["target"])
     period_ms = model.period * 1e3
-    sns.set_theme(style="ticks", context="paper")
-    fig, (ax, axm) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, height_ratios=[3, 1], layout="constrained")
+    fig, (ax, axm) = _subplots(2, 1, figsize=(9, 6), sharex=True, height_ratios=[3, 1], layout="constrained")
     row = model.keys[target]
     i = np.flatnonzero(~np.isnan(row))
     for origin, label in ((0.0, f"stored pattern {target}"), (period_ms, None)):
@@ -526,8 +546,7 @@ def spatiotemporal_raster(model, spikes: pd.DataFrame, trial, path) -> None:
     axm.set_ylim(-0.5, stored - 0.5)
     axm.set_ylabel(f"memory (of {stored})")
     axm.set_xlabel("time (ms); dashed: start of the replay cycle")
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    return fig
 
 
 def _rate_curve(ax, table: pd.DataFrame, x: str, xlabel: str, title: str) -> None:
@@ -545,11 +564,11 @@ def _rate_curve(ax, table: pd.DataFrame, x: str, xlabel: str, title: str) -> Non
     ax.legend(fontsize=7)
 
 
-def spatiotemporal_curves(curves: dict, path) -> None:
+@_styled(dpi=150)
+def spatiotemporal_curves(curves: dict) -> Figure:
     """Capacity curves (success against M, one line per N and T), and success, completeness and
     timing error against cue jitter, cue spike deletion and the cue fraction."""
-    sns.set_theme(style="ticks", context="paper")
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7), layout="constrained")
+    fig, axes = _subplots(2, 3, figsize=(13, 7), layout="constrained")
     ax = axes[0, 0]
     cap = curves.get("capacity", pd.DataFrame())
     if len(cap):
@@ -576,16 +595,15 @@ def spatiotemporal_curves(curves: dict, path) -> None:
     _rate_curve(axes[1, 1], curves.get("partial", pd.DataFrame()), "cue_keep",
                 "fraction of the pattern's spikes in the cue", "partial cues")
     axes[1, 2].axis("off")
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    return fig
 
 
-def sequence_raster(model, sequence: int, length: int, build_length: int, spikes: pd.DataFrame, path) -> None:
+@_styled(dpi=150)
+def sequence_raster(model, sequence: int, length: int, build_length: int, spikes: pd.DataFrame) -> Figure:
     """Raster of a sequence trial: each stored element drawn at its cycle (open circles, one colour per
     element), recalled feature spikes (black) and the memory spikes."""
     period_ms = model.period * 1e3
-    sns.set_theme(style="ticks", context="paper")
-    fig, (ax, axm) = plt.subplots(2, 1, figsize=(10, 6), sharex=True, height_ratios=[3, 1], layout="constrained")
+    fig, (ax, axm) = _subplots(2, 1, figsize=(10, 6), sharex=True, height_ratios=[3, 1], layout="constrained")
     colours = sns.color_palette("husl", length)
     for k in range(length):
         row = model.keys[sequence * build_length + k]
@@ -603,17 +621,16 @@ def sequence_raster(model, sequence: int, length: int, build_length: int, spikes
     axm.scatter(m["t_ms"], m["neuron"], s=40, c="tab:red", marker="|")
     axm.set_ylabel("memory")
     axm.set_xlabel("time (ms)")
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    return fig
 
 
-def sequence_curves(summary: pd.DataFrame, swept: list[str], path) -> None:
+@_styled(dpi=150)
+def sequence_curves(summary: pd.DataFrame, swept: list[str]) -> Figure:
     """Order accuracy (95 % Wilson intervals) against each swept parameter (number of sequences, length...)."""
     from matplotlib.ticker import MaxNLocator
 
-    sns.set_theme(style="ticks", context="paper")
     names = [s for s in ("n_sequences", "sequence_length") if s in summary] or ["point"]
-    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.8), layout="constrained", squeeze=False)
+    fig, axes = _subplots(1, len(names), figsize=(4.5 * len(names), 3.8), layout="constrained", squeeze=False)
     for ax, name in zip(axes[0], names):
         s = summary.sort_values(name)
         if len(names) > 1:  # each curve varies one parameter: keep the rows at the other's most common value
@@ -634,5 +651,4 @@ def sequence_curves(summary: pd.DataFrame, swept: list[str], path) -> None:
     trials = summary["trials"].unique() if "trials" in summary else []
     count = f", {trials[0]:g} trials per point" if len(trials) == 1 else ""
     fig.suptitle(f"sequence recall in order{count}; error bars: 95 % Wilson interval", fontsize=10)
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    return fig

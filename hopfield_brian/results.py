@@ -1,9 +1,32 @@
-"""Writing a run's outputs so that every file appears complete or not at all."""
+"""A run's results, in memory and in its folder: the one place that knows the results format.
+
+:class:`Results` is what every run returns and what :func:`load` gives back
+from a results folder: trials, summary and spikes as pandas DataFrames, the
+protocol's own tables, the parameters and versions that made them, and the
+figures, drawn from those tables (and the saved patterns), never from
+simulator state. A folder holds:
+
+| file | content |
+|---|---|
+| ``trials.csv`` | one row per trial (scores, spikes, every parameter) |
+| ``summary.csv`` | one row per grid point |
+| ``<table>.csv`` | the protocol's own tables (capacity, robustness, ...) |
+| ``spikes.parquet/`` | tidy spikes: trial, population, neuron, t_ms (one part per journal entry) |
+| ``patterns.npz`` | the stored patterns of every point (rate-model protocols) |
+| ``config.json`` | parameters, grid, seed, device, build statistics, versions |
+| ``<figure>.png`` | the figures |
+| ``trials/``, ``run.json`` | the journal a resumed run starts from, and the run's identity |
+
+Every file appears complete or not at all (written in a staging folder and
+moved with atomic renames).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import importlib
 import json
 import os
 import platform
@@ -12,8 +35,227 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from . import config as cfg
+from .errors import ConfigError
+
 PACKAGES = ("hopfield-brian", "brian2", "brian2cuda", "numpy", "pandas", "pyarrow", "seaborn")
-INPUT_FILES = ("patterns", "values", "queries", "energy_file", "spike_patterns")  # parameters naming input files
+FIXED_FILES = ("trials.csv", "summary.csv", "config.json")
+BUILTIN = {"recall": "Recall", "capacity": "Capacity", "robustness": "Robustness", "storage": "Storage",
+           "attention": "Attention", "spatiotemporal": "Spatiotemporal", "sequence": "Sequence",
+           "regimes": "Regimes"}  # command-line name -> class in hopfield_brian.protocols.<name>
+
+
+class Results:
+    """Tables, spikes, parameters and figures of one run.
+
+    ``trials``, ``summary``: DataFrames; ``tables``: ``{name: DataFrame}``
+    (the protocol's own); ``spikes`` (or ``spike_table(trial)``): the tidy
+    spike table; ``config``, ``params``, ``grid``: what made them; ``info``:
+    the contents of config.json (seed, device, build statistics, versions);
+    ``figures()``: ``{name: matplotlib Figure}``; ``save(folder)``.
+    """
+
+    def __init__(self, protocol, trials: pd.DataFrame, summary: pd.DataFrame, *, points=None, store=None,
+                 folder: Path | None = None, info: dict | None = None, tables: dict | None = None,
+                 inputs: dict | None = None):
+        self.protocol, self.trials, self.summary = protocol, trials, summary
+        self.tables = tables or {}
+        self.folder = Path(folder) if folder else None
+        self.info = info or {}
+        self.wall_s = float(self.info.get("wall_time_s", float("nan")))
+        self._points, self._store, self._inputs = points, store, inputs
+
+    def __repr__(self) -> str:
+        where = f" in {self.folder}" if self.folder else ""
+        return (f"<Results of {self.protocol.name}: {len(self.summary)} point(s), {len(self.trials)} trials"
+                f"{where}; tables: {', '.join(['trials', 'summary', *self.tables]) }>")
+
+    @property
+    def config(self):
+        """The protocol's parameters (a frozen dataclass)."""
+        return self.protocol.config
+
+    @property
+    def params(self):
+        """The model's parameters (a frozen dataclass)."""
+        return self.protocol.params
+
+    @property
+    def grid(self):
+        """The grid that ran: a dict of value lists (their product) or a list of points."""
+        return self.protocol.grid
+
+    @property
+    def swept(self) -> list[str]:
+        """Names of the swept parameters."""
+        from .configure import swept_names
+
+        return swept_names(self.grid)
+
+    @property
+    def versions(self) -> dict:
+        return self.info.get("versions") or package_versions()
+
+    @property
+    def inputs(self) -> dict:
+        """The arrays of patterns.npz (stored patterns of every point), ``{}`` for protocols without."""
+        if self._inputs is None:
+            if self._points is not None:
+                self._inputs = self.protocol.inputs(self._points)
+            elif self.folder is not None and (self.folder / "patterns.npz").exists():
+                with np.load(self.folder / "patterns.npz") as f:
+                    self._inputs = {k: f[k] for k in f.files}
+            else:
+                self._inputs = {}
+        return self._inputs
+
+    @property
+    def points(self) -> list:
+        """The grid's points with their patterns and models (rebuilt from the saved patterns for a loaded
+        run: no learning, no input file read, nothing simulated)."""
+        if self._points is None:
+            self._points = self.protocol.prepare(self.config, self.params, self.grid, saved=self.inputs)
+        return self._points
+
+    @property
+    def spikes(self) -> pd.DataFrame:
+        """Every spike of the run: trial, population, neuron, t_ms (from each trial's start)."""
+        return self.spike_table()
+
+    def spike_table(self, trial: int | None = None) -> pd.DataFrame:
+        """The spikes of one trial, or of all (``trial`` None)."""
+        if self._store is not None:
+            return self._store.spike_table(trial)
+        folder = self.folder / "spikes.parquet"
+        if not folder.exists():
+            return pd.DataFrame(columns=["trial", "population", "neuron", "t_ms"])
+        if trial is None:
+            return pd.read_parquet(folder)
+        return pd.read_parquet(folder, filters=[("trial", "==", trial)])
+
+    def figures(self) -> dict:
+        """``{name: matplotlib Figure}`` of the protocol, drawn from these tables."""
+        return self.protocol.figures(self)
+
+    def report(self) -> str:
+        """The summary the command line prints."""
+        return self.protocol.report(self)
+
+    def save(self, folder) -> Path:
+        """Write every table, the spikes, patterns, config.json and the figures to ``folder`` (which must
+        not hold another run); returns the folder."""
+        folder = Path(folder)
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise ConfigError(f"{folder} exists and is not empty; choose another folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        with staged_files(folder) as stage:
+            (stage / "spikes.parquet").mkdir()
+            spikes = self.spike_table()
+            if len(spikes):
+                from .sweep import arrow_table
+                import pyarrow.parquet as pq
+
+                pq.write_table(arrow_table(spikes), stage / "spikes.parquet" / "part-0.parquet")
+            _write_tables(self, stage)
+        return folder
+
+
+def load(folder) -> Results:
+    """The :class:`Results` of a finished run from its folder (what ``run(out=...)`` or ``save`` wrote)."""
+    folder = Path(folder)
+    marker = folder / "config.json"
+    if not folder.is_dir() or not marker.is_file():
+        raise ConfigError(f"{folder} is not a results folder (no config.json)")
+    try:
+        info = json.loads(marker.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{marker} is not valid JSON ({exc})") from None
+    if not isinstance(info, dict) or "protocol" not in info or "config" not in info:
+        raise ConfigError(f"{marker} does not describe a run (no protocol or config)")
+    protocol = restored_protocol(info)
+    tables = {f.stem: pd.read_csv(f) for f in sorted(folder.glob("*.csv"))
+              if f.name not in ("trials.csv", "summary.csv")}
+    return Results(protocol, pd.read_csv(folder / "trials.csv"), pd.read_csv(folder / "summary.csv"),
+                   folder=folder, info=info, tables=tables)
+
+
+def protocol_class(info: dict):
+    """The protocol class that wrote config.json ``info``: a built-in one, or the class it names."""
+    name = info.get("protocol_class") or ""
+    module, _, qualname = name.partition(":")
+    if info["protocol"] in BUILTIN and (not module or module.startswith("hopfield_brian.")):
+        module = f"hopfield_brian.protocols.{info['protocol']}"
+        qualname = BUILTIN[info["protocol"]]
+    try:
+        obj = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError, ValueError):
+        raise ConfigError(f"the protocol {info['protocol']!r} ({name or 'no class recorded'}) cannot be imported; "
+                          "import the module that defines it first") from None
+    return obj
+
+
+def restored_protocol(info: dict):
+    """The protocol, with its parameters and grid, that config.json ``info`` describes."""
+    from . import paradigm
+
+    cls = protocol_class(info)
+    config = cfg.restore(cls.config_class, info["config"])
+    model = getattr(config, "model", "modern")
+    params = paradigm.model_params(model if model in ("modern", "classical") else "modern")
+    if "model_params" in info:
+        params = cfg.restore(type(params), info["model_params"])
+    grid = restore_grid(info.get("sweep"), [config, params])
+    return cls.restored(config, params, grid)
+
+
+def restore_grid(described, instances: list):
+    """A grid as :func:`hopfield_brian.sweep.describe_grid` wrote it, its values typed again."""
+    def typed(name, value):
+        for inst in instances:
+            if name in {f.name for f in dataclasses.fields(inst)}:
+                return cfg.restore_value(getattr(inst, name), value)
+        return value
+
+    if isinstance(described, list):
+        return [{k: typed(k, v) for k, v in point.items()} for point in described]
+    return {k: [typed(k, v) for v in vs] for k, vs in (described or {}).items()}
+
+
+def identity(protocol, points) -> dict:
+    """What makes a run the same run (``run.json``): protocol, parameters, grid, input files' sha256."""
+    from .sweep import describe_grid
+
+    config = protocol.config
+    out = {"protocol": protocol.name, "config": cfg.describe(dataclasses.replace(config, out=""))}
+    if protocol.uses_model_params:
+        out["model_params"] = cfg.describe(protocol.params)
+    out["sweep"] = describe_grid(protocol.grid)
+    return {**out, **input_digests(config, [pt.swept for pt in points])}
+
+
+def write(results: Results, folder: Path) -> None:
+    """Write a run's tables, patterns, config.json and figures into its folder, all at once."""
+    with staged_files(folder) as stage:
+        _write_tables(results, stage)
+
+
+def _write_tables(results: Results, stage: Path) -> None:
+    results.trials.to_csv(stage / "trials.csv", index=False)
+    results.summary.to_csv(stage / "summary.csv", index=False)
+    for name, table in results.tables.items():
+        table.to_csv(stage / f"{name}.csv", index=False)
+    if results.inputs:
+        np.savez_compressed(stage / "patterns.npz", **results.inputs)
+    cls = type(results.protocol)
+    write_json(stage / "config.json", {**results.info, "protocol_class": f"{cls.__module__}:{cls.__qualname__}",
+                                       "versions": results.versions})
+    for name, fig in results.figures().items():
+        fig.savefig(stage / f"{name}.png")
 
 
 def package_versions() -> dict:
@@ -56,8 +298,10 @@ def write_json(path: Path, obj: dict) -> None:
 def input_digests(config, points=()) -> dict:
     """``{"input_sha256": {path: sha256 of its bytes}}`` for every input file the run reads (named in
     ``config`` or in a grid point), so that a run identity changes with the files' content; ``{}``
-    when the run reads none (its identity keeps its form)."""
-    paths = {getattr(config, name, "") for name in INPUT_FILES}
-    paths |= {point[name] for point in points for name in INPUT_FILES if name in point}
+    when the run reads none (its identity keeps its form). Arrays given instead of files are named
+    by their own sha256 in the parameters already."""
+    names = cfg.names_where(type(config), "file")
+    paths = {getattr(config, name, "") for name in names if isinstance(getattr(config, name, ""), str)}
+    paths |= {point[name] for point in points for name in names if isinstance(point.get(name), str)}
     digests = {path: hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in sorted(paths) if path}
     return {"input_sha256": digests} if digests else {}

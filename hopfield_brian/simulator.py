@@ -22,7 +22,6 @@ The device is chosen here and only here; protocols pass its name.
 from __future__ import annotations
 
 import fcntl
-import gc
 import hashlib
 import os
 import subprocess
@@ -33,9 +32,9 @@ from pathlib import Path
 import brian2 as b2
 import numpy as np
 
+from . import brian2_compat as compat
+from .brian2_compat import DEVICES  # noqa: F401  (the device names, for callers)
 from .errors import ConfigError
-
-DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
 
 def default_build_root() -> Path:
@@ -45,46 +44,9 @@ def default_build_root() -> Path:
 
 
 AUTO_BATCH = 16  # trials per binary run of a batchable model on cpp_standalone, unless chosen
-_BATCH_CHOICE = [None]
 
 
-def set_batch(size: int | None) -> None:
-    """Trials per binary run for the Simulators made from now on (None: automatic).
-
-    An execution choice like ``workers``: results do not depend on it.
-    """
-    if size is not None and size < 1:
-        raise ConfigError(f"--batch must be >= 1, got {size}")
-    _BATCH_CHOICE[0] = size
-
-
-ACTIVATIONS = [0]  # how often a device was (re)selected: builds of earlier activations are gone
-
-
-def _activate(device: str) -> None:
-    """Select ``device`` afresh (repeated builds in one process need a reset)."""
-    ACTIVATIONS[0] += 1
-    if device not in DEVICES:
-        raise ConfigError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
-    b2.device.reinit()
-    # Brian2 names objects uniquely among the living ones: collect the dead networks of earlier
-    # builds so that this one's code objects get the same names as in a fresh process (otherwise
-    # the generated sources differ and a warm build folder recompiles everything)
-    gc.collect()
-    b2.prefs.logging.console_log_level = "WARNING"
-    if device == "runtime":
-        b2.set_device("runtime")
-        b2.prefs.codegen.target = "cython"
-    elif device == "cuda_standalone":
-        from . import cuda
-
-        cuda.configure(default_build_root())
-        b2.set_device(device, build_on_run=False)
-    else:
-        b2.set_device(device, build_on_run=False)
-
-
-def _claim(base: Path):
+def claim_build_folder(base: Path):
     """A build folder for this process alone: ``base``, or ``base-1``, ``base-2``...
     if another process holds it (the lock lasts as long as the returned file)."""
     for k in range(1000):
@@ -112,7 +74,9 @@ class Simulator:
     def __init__(self, model, device: str, duration, dt, defaults: dict,
                  build_dir: str | os.PathLike | None = None, workers: int | None = None,
                  batch: int | None = None):
-        _activate(device)
+        if batch is not None and batch < 1:
+            raise ConfigError(f"--batch must be >= 1, got {batch}")
+        compat.select_device(device, default_build_root())
         self.model = model
         self.device = device
         self.duration = duration
@@ -120,10 +84,9 @@ class Simulator:
         # binary at a time, since concurrent contexts time-slice the one GPU (BENCHMARKS.md)
         default = 1 if device == "cuda_standalone" else (os.cpu_count() or 2) - 1
         self.workers = max(1, workers or default)
-        chosen = batch or _BATCH_CHOICE[0]
         # batching needs the binary's trial loop (cpp_standalone) and a model whose state is all
         # in its groups' arrays and spike queues (no plastic synapses)
-        self.batch = (chosen or AUTO_BATCH) if device == "cpp_standalone" and getattr(model, "batchable", False) else 1
+        self.batch = (batch or AUTO_BATCH) if device == "cpp_standalone" and getattr(model, "batchable", False) else 1
         b2.defaultclock.dt = dt
         t0 = time.perf_counter()
         self.built = built = model.build()
@@ -136,18 +99,16 @@ class Simulator:
             net.store("initial")
             net.run(0 * b2.ms, namespace=built.namespace)  # resolve and compile code objects once
         elif device == "cpp_standalone":
-            self._batch_groups = _batch_loop(built, duration, self.batch)
+            self._batch_groups = compat.batch_loop(built, duration, self.batch)
         else:
             b2.device.apply_run_args()
-            group, var = built.seed
-            seed_array = b2.device.get_array_name(group.variables[var])
-            b2.device.insert_code("main", f"random_number_buffer.set_seed((unsigned long long) {seed_array}[0]);")
+            compat.reseed_from(*built.seed)
             for g, v, expr in built.trial_init:
                 setattr(g, v, expr)
             net.run(duration, namespace=built.namespace)
         if device != "runtime":
-            _one_dt_setting()
-            self.build_dir, self._lock = _claim(Path(build_dir) if build_dir else
+            compat.one_dt_setting()
+            self.build_dir, self._lock = claim_build_folder(Path(build_dir) if build_dir else
                                                 default_build_root() / self.structure_key())
             b2.device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
             self.compilations = 1
@@ -267,7 +228,7 @@ class Simulator:
         static_arrays, so that a point's pattern arrays are written once), then ``args``."""
         out = [str(self.build_dir / "main"), "--results_dir", f"{results_dir}/"]
         for g, v, value in settings:
-            name, text, file_name, array = b2.device._prepare_variableview_run_arg(getattr(g, v), value)
+            name, text, file_name, array = compat.run_arg(getattr(g, v), value)
             if file_name:
                 target = self.build_dir / "static_arrays" / file_name
                 if not target.exists():
@@ -344,109 +305,6 @@ def _same_run_args(a: Trial, b: Trial) -> bool:
     arrays_a, arrays_b = a.arrays or {}, b.arrays or {}
     return (a.values.keys() == b.values.keys() and all(bool(np.all(a.values[k] == b.values[k])) for k in a.values)
             and arrays_a.keys() == arrays_b.keys() and all(arrays_a[k] is arrays_b[k] for k in arrays_a))
-
-
-def _batch_loop(built, duration, size: int) -> tuple:
-    """Make the cpp_standalone binary run up to ``size`` trials in one process.
-
-    Adds two groups that carry a batch's per-trial seeds and cues (run_args) and
-    wraps the network run in a loop: each pass restores every non-constant
-    array of the network's groups to its value after initialisation, empties
-    the spike queues, reseeds the generators, loads the trial's cue, runs
-    ``trial_init`` and the network from t = 0, and records where each spike
-    monitor's arrays end. After the loop the binary writes only the spike
-    monitors, their per-trial ends and the summed run time (Brian2 would
-    otherwise write every array, synapses included: 128 MB per run at
-    N = M = 1000). Returns the seed group (``seed`` per trial, ``count`` of the
-    batch) and the cue group.
-    """
-    net = built.network
-    cue_group, cue_var = built.cue
-    seeds = b2.NeuronGroup(size, "seed : integer (constant)  # random seed of each trial of the batch\n"
-                                 "count : integer (shared, constant)  # trials in this batch", name="batch")
-    cues = b2.NeuronGroup(size * len(cue_group), "value : 1 (constant)  # cue of each trial, one after another",
-                          name="batch_cue")
-    net.add(seeds, cues)
-    b2.device.apply_run_args()
-    name = b2.device.get_array_name
-    state = _state_arrays(net, exclude=(seeds, cues))
-    pathways = [p for obj in sorted(net.objects, key=lambda o: o.name) if isinstance(obj, b2.Synapses)
-                for p in obj._pathways]
-    threads = max(1, b2.prefs.devices.cpp_standalone.openmp_threads)
-    cue = name(cue_group.variables[cue_var])
-    lines = ["double _hb_run_time = 0;",
-             *[f"std::vector<int64_t> _hb_ends_{pop};" for pop in built.monitors],
-             *[f"const auto _hb_init{k} = {array};" if dynamic else
-               f"const std::vector<std::remove_pointer<decltype({array})>::type> _hb_init{k}({array}, {array} + {n});"
-               for k, (array, n, dynamic) in enumerate(state)],
-             f"for (int _hb_k = 0; _hb_k < {name(seeds.variables['count'])}[0]; _hb_k++) {{",
-             *[f"{array} = _hb_init{k};" if dynamic else f"std::copy(_hb_init{k}.begin(), _hb_init{k}.end(), {array});"
-               for k, (array, n, dynamic) in enumerate(state)],
-             f"for (int _i = 0; _i < {threads}; _i++) "
-             f"brian::_random_generators[_i].seed((unsigned long) {name(seeds.variables['seed'])}[_hb_k] + _i);",
-             f"std::copy({name(cues.variables['value'])} + _hb_k * {len(cue_group)}, "
-             f"{name(cues.variables['value'])} + (_hb_k + 1) * {len(cue_group)}, {cue});",
-             *[f"for (auto _q : {pathway.name}.queue) {{ for (auto &_slot : _q->queue) _slot.clear(); _q->offset = 0; }}"
-               for pathway in pathways],  # spikes still in flight (synaptic delays) die with their trial
-             f"{net.name}.t = 0.0;"]
-    queue = b2.device.main_queue
-    loop_start = len(queue)
-    b2.device.insert_code("main", "\n".join(lines))
-    for g, v, expr in built.trial_init:
-        setattr(g, v, expr)
-    net.run(duration, namespace=built.namespace)
-    # the spike queues are prepared once, before the loop (their delays are constants), and emptied
-    # before each trial: preparing them costs ~20 ms per trial at N = M = 1000
-    prepare = [e for e in queue[loop_start:] if e[0] == "before_run_code_object" and e[1][0].name.endswith("push_spikes")]
-    queue[loop_start:] = [e for e in queue[loop_start:] if e not in prepare]
-    queue[loop_start:loop_start] = prepare
-    spikes_i = {pop: name(mon.variables["i"], access_data=False) for pop, mon in built.monitors.items()}
-    lines = ["_hb_run_time += Network::_last_run_time;",
-             *[f"_hb_ends_{pop}.push_back({vec}.size());" for pop, vec in spikes_i.items()],
-             "}"]
-    for pop, mon in built.monitors.items():
-        for data, file_name in ((name(mon.variables[v], access_data=False), b2.device.get_array_filename(mon.variables[v]))
-                                for v in ("i", "t")):
-            lines.append(_write_vector(data, f'"{file_name}"'))
-        lines.append(_write_vector(f"_hb_ends_{pop}", f'"{pop}_trial_ends"'))
-    lines.append('{ std::ofstream f(results_dir + "last_run_info.txt"); f << _hb_run_time << " 1" << std::endl; }')
-    lines.append("return 0;")
-    b2.device.insert_code("main", "\n".join(lines))
-    return seeds, cues
-
-
-def _one_dt_setting() -> None:
-    """Keep only the last of the defaultclock.dt settings the device recorded for main().
-
-    How many it records depends on what the process did before (a fresh process
-    records three), and a main.cpp that differs recompiles in a warm build folder.
-    """
-    dt = b2.device.get_array_name(b2.defaultclock.variables["dt"])
-    queue = b2.device.main_queue
-    settings = [k for k, (func, args) in enumerate(queue) if func == "set_by_single_value" and args[0] == dt]
-    for k in reversed(settings[:-1]):
-        del queue[k]
-
-
-def _state_arrays(net, exclude=()) -> list:
-    """(C++ array name, size, dynamic) of every non-constant array variable of the network's groups."""
-    out, seen = [], set()
-    for obj in sorted(net.objects, key=lambda o: o.name):  # a fixed order: an unchanged main.cpp is not rebuilt
-        if not isinstance(obj, (b2.NeuronGroup, b2.Synapses)) or obj in exclude:
-            continue
-        for var_name, var in obj.variables.items():
-            if (not isinstance(var, b2.core.variables.ArrayVariable) or var.constant or var.read_only
-                    or var_name.startswith("_") or getattr(var.owner, "name", None) != obj.name or id(var) in seen):
-                continue
-            seen.add(id(var))
-            dynamic = isinstance(var, b2.core.variables.DynamicArrayVariable)
-            out.append((b2.device.get_array_name(var, access_data=not dynamic), var.size, dynamic))
-    return out
-
-
-def _write_vector(vector: str, file_name: str) -> str:
-    return (f"{{ std::ofstream f(results_dir + {file_name}, std::ios::binary); if (!{vector}.empty()) "
-            f"f.write(reinterpret_cast<const char*>(&{vector}[0]), {vector}.size() * sizeof({vector}[0])); }}")
 
 
 def _keyed(trials):

@@ -10,25 +10,34 @@ same shape, learning rate and forgetting rate (all passed as run_args).
 
 from __future__ import annotations
 
-import tempfile
+import hashlib
 
 import brian2 as b2
 import numpy as np
 
 from hopfield_brian.equations import plasticity as peq
 
-from . import simulator
-from .simulator import _activate
+from . import brian2_compat
+from .simulator import claim_build_folder, default_build_root
 
 
 class _StorageNetwork:
     """A compiled storage network: build once, then learn any patterns of its shape by run_args."""
 
-    def _compile(self, net: b2.Network, duration, namespace: dict, seed: int) -> None:
-        b2.seed(seed)
+    def _compile(self, net: b2.Network, duration, namespace: dict, key: str) -> None:
+        """Build in a folder named by ``key`` (what shapes the code): a later run, in this process or
+        another, finds it compiled; the folder is held by this process while the network lives."""
         net.run(duration, namespace=namespace)
-        self.directory = tempfile.mkdtemp(prefix="hb-storage-")
+        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+        folder, self._lock = claim_build_folder(default_build_root() / f"storage-{digest}")
+        self.directory = str(folder)
         b2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
+
+    def close(self) -> None:
+        """Release the build folder."""
+        if getattr(self, "_lock", None) is not None:
+            self._lock.close()
+            self._lock = None
 
     def _run(self, stimulus: np.ndarray, params: peq.StorageParams) -> None:
         run_args = {self.stimulus: stimulus}
@@ -48,8 +57,9 @@ class HebbianStorage(_StorageNetwork):
     """A compiled storage network for M patterns of N neurons (classical network)."""
 
     def __init__(self, n_patterns: int, n_features: int, coding_level: float, params: peq.StorageParams,
-                 seed: int = 0):
-        _activate("cpp_standalone")
+                 seed: int = 0, key: str = ""):
+        brian2_compat.select_device("cpp_standalone")
+        b2.seed(seed)  # before the initial phases are drawn (rand()): later, they were not reproducible
         self.shape, self.params = (n_patterns, n_features), params
         p = params
         self.stimulus = b2.TimedArray(np.zeros(self.shape), dt=p.t_present, name="patterns")
@@ -63,7 +73,7 @@ class HebbianStorage(_StorageNetwork):
         self._compile(b2.Network(neurons, synapses, name="hebbian_storage"), n_patterns * p.t_present, {
             "patterns": self.stimulus, "tau_trace": p.tau_trace, "t_present": p.t_present,
             "gate_fraction": p.gate_fraction, "coding_level": coding_level,
-            "hebb_scale": 2.0 / (n_features * coding_level * (1.0 - coding_level))}, seed)
+            "hebb_scale": 2.0 / (n_features * coding_level * (1.0 - coding_level))}, key)
 
     def learn(self, active: np.ndarray, params: peq.StorageParams) -> np.ndarray:
         """Learned couplings J (N x N, J[i, j] from j to i, zero diagonal) for 0/1 patterns ``active``,
@@ -80,8 +90,9 @@ class ModernStorage(_StorageNetwork):
     """A compiled storage network for the modern model: M memory neurons recruited one per pattern,
     key and value synapses learned from spikes (see :mod:`hopfield_brian.equations.plasticity`)."""
 
-    def __init__(self, n_patterns: int, n_features: int, params: peq.StorageParams, seed: int = 0):
-        _activate("cpp_standalone")
+    def __init__(self, n_patterns: int, n_features: int, params: peq.StorageParams, seed: int = 0, key: str = ""):
+        brian2_compat.select_device("cpp_standalone")
+        b2.seed(seed)  # before the initial phases are drawn (rand()): later, they were not reproducible
         self.shape, self.params = (n_patterns, n_features), params
         p, m, n = params, n_patterns, n_features
         self.stimulus = b2.TimedArray(np.zeros((m, 2 * n)), dt=p.t_present, name="patterns")
@@ -100,7 +111,7 @@ class ModernStorage(_StorageNetwork):
         self.learning = (keys, values)
         self._compile(b2.Network(feature, memory, keys, values, name="modern_storage"), m * p.t_present, {
             "patterns": self.stimulus, "tau_trace": p.tau_trace, "t_present": p.t_present,
-            "gate_fraction": p.gate_fraction}, seed)
+            "gate_fraction": p.gate_fraction}, key)
 
     def learn(self, bipolar: np.ndarray, params: peq.StorageParams) -> tuple[np.ndarray, np.ndarray]:
         """Learned keys and values (M x N each) for +-1 patterns presented in order.
@@ -127,9 +138,6 @@ def learned_model_arrays(couplings: np.ndarray, kind: str, coding_level: float) 
     return couplings, bias
 
 
-_CACHE: dict = {}  # the last storage build, valid until the device is selected again
-
-
 def plastic_updates(model: str, n_patterns: int, n_features: int, params: peq.StorageParams) -> int:
     """Plastic weight updates of one storage run: every learning synapse is updated at every time
     step (a clock-driven rule): N (N - 1) recurrent synapses (classical) or 2 x 2N M key and value
@@ -138,39 +146,59 @@ def plastic_updates(model: str, n_patterns: int, n_features: int, params: peq.St
     return synapses * int(round(n_patterns * float(params.t_present / params.dt)))
 
 
-def _storage(model: str, shape: tuple, level: float, seed: int, params: peq.StorageParams):
-    """The compiled storage network for this shape and timing (built once, reused by run_args)."""
-    structure = (params.t_present, params.gate_fraction, params.tau_trace, params.rate_max, params.dt)
-    key = repr((model, shape, level, seed, structure))
-    if _CACHE.get("key") != key or _CACHE.get("activation") != simulator.ACTIVATIONS[0]:
-        storage = (ModernStorage(*shape, params, seed) if model == "modern"
-                   else HebbianStorage(*shape, level, params, seed))
-        _CACHE.update(key=key, storage=storage, activation=simulator.ACTIVATIONS[0], learned={})
-    return key, _CACHE["storage"]
+class Learner:
+    """Learns the weights of a run's points, keeping one storage build for as long as the shape and timing
+    stay the same (learning rate, bound and forgetting rate change at run time), and each learned result
+    (identical points learn once). Owned by the run that uses it: nothing is shared between runs.
+
+    The storage network lives in Brian2's device until another network is built: use a learner for
+    the points of one preparation, before the run's simulators are built.
+    """
+
+    def __init__(self):
+        self._key, self._storage, self._learned = None, None, {}
+
+    def _network(self, model: str, shape: tuple, level: float, seed: int, params: peq.StorageParams):
+        structure = (params.t_present, params.gate_fraction, params.tau_trace, params.rate_max, params.dt)
+        key = repr((model, shape, level, seed, structure))
+        if key != self._key:
+            if self._storage is not None:
+                self._storage.close()
+            self._storage = (ModernStorage(*shape, params, seed, key) if model == "modern"
+                             else HebbianStorage(*shape, level, params, seed, key))
+            self._key = key
+        return key, self._storage
+
+    def learn(self, stored: np.ndarray, kind: str, seed: int = 0,
+              params: peq.StorageParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Couplings and biases of the classical network learned from ``stored`` patterns."""
+        active = (stored > 0).astype(float)
+        level = 0.5 if kind == "bipolar" else float(active.mean())
+        params = params or peq.StorageParams()
+        key, storage = self._network("classical", active.shape, level, seed, params)
+        run_key = (key, active.tobytes(), repr(params))
+        if run_key not in self._learned:
+            self._learned[run_key] = learned_model_arrays(storage.learn(active, params), kind, level)
+        return self._learned[run_key]
+
+    def learn_modern(self, bipolar: np.ndarray, seed: int = 0,
+                     params: peq.StorageParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Keys and values of the modern network learned from +-1 patterns (memory k recruited for pattern k)."""
+        params = params or peq.StorageParams()
+        key, storage = self._network("modern", bipolar.shape, 0.5, seed, params)
+        run_key = (key, bipolar.tobytes(), repr(params))
+        if run_key not in self._learned:
+            self._learned[run_key] = storage.learn(bipolar, params)
+        return self._learned[run_key]
 
 
 def learn(stored: np.ndarray, kind: str, seed: int = 0,
           params: peq.StorageParams | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Couplings and biases of the classical network learned from ``stored`` patterns (one build per
-    shape and timing, kept for reuse: learning rate, bound and forgetting rate change at run time)."""
-    active = (stored > 0).astype(float)
-    level = 0.5 if kind == "bipolar" else float(active.mean())
-    params = params or peq.StorageParams()
-    key, storage = _storage("classical", active.shape, level, seed, params)
-    memo = _CACHE["learned"]
-    run_key = (key, active.tobytes(), repr(params))
-    if run_key not in memo:
-        memo[run_key] = learned_model_arrays(storage.learn(active, params), kind, level)
-    return memo[run_key]
+    """Couplings and biases of the classical network learned from ``stored`` patterns (a learner of its own)."""
+    return Learner().learn(stored, kind, seed, params)
 
 
 def learn_modern(bipolar: np.ndarray, seed: int = 0,
                  params: peq.StorageParams | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Keys and values of the modern network learned from +-1 patterns (memory k recruited for pattern k)."""
-    params = params or peq.StorageParams()
-    key, storage = _storage("modern", bipolar.shape, 0.5, seed, params)
-    memo = _CACHE["learned"]
-    run_key = (key, bipolar.tobytes(), repr(params))
-    if run_key not in memo:
-        memo[run_key] = storage.learn(bipolar, params)
-    return memo[run_key]
+    """Keys and values of the modern network learned from +-1 patterns (a learner of its own)."""
+    return Learner().learn_modern(bipolar, seed, params)

@@ -1,19 +1,18 @@
-"""Sweeps: a grid of parameter points times trials, one build per network structure.
+"""Where a sweep's trials go, and the tables of a grid.
 
-* ``--sweep NAME=V1,V2,...`` or ``NAME=START:STOP:COUNT`` (evenly spaced,
-  units allowed: ``t_cue=50ms:150ms:3``); several ``--sweep`` give their product.
-* Points are grouped by network structure; each structure is built once and
-  all its trials run on that build, their differences (cues, seeds, beta,
-  rates, pattern weights...) passed as run-time values.
 * Trials are stored as they finish, those of one binary run together
   (:class:`FolderStore`, a journal of atomic entries): a sweep that is
-  interrupted and rerun with the same output folder skips what is done.
+  interrupted and rerun with the same output folder skips what is done;
+  :class:`MemoryStore` keeps them in memory.
+* Per-point summaries (success rate with its Wilson interval), grid
+  descriptions and the parameter columns of the tables.
+
+The loop that fills a store is the engine's (:mod:`hopfield_brian.engine`).
 """
 
 from __future__ import annotations
 
 import fcntl
-import itertools
 import json
 import os
 import sys
@@ -29,62 +28,11 @@ from . import config as cfg
 from .errors import ConfigError
 
 
-def parse_sweep(items: list[str] | None, instances: list) -> dict[str, list]:
-    """``['beta=0.05,0.1', 'cue_noise=0:0.4:5']`` -> ``{'beta': [0.05, 0.1], 'cue_noise': [0, .1, ...]}``."""
-    names = [item.partition("=")[0].strip() for item in items or []]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise ConfigError(f"--sweep {', '.join(twice)} given more than once; give all values in one --sweep")
-    out = {}
-    for name, text in cfg.parse_assignments(items).items():
-        default = _default_of(name, instances)
-        if text.count(":") == 2 and "," not in text:
-            start, stop, count = text.split(":")
-            try:
-                count = int(count)
-            except ValueError:
-                raise ConfigError(f"--sweep {name}: COUNT in START:STOP:COUNT must be an integer") from None
-            if count < 1:
-                raise ConfigError(f"--sweep {name}: COUNT must be >= 1")
-            lo, hi = cfg.parse_value(start, default, name), cfg.parse_value(stop, default, name)
-            if isinstance(default, (str, bool)):
-                raise ConfigError(f"--sweep {name}: a range needs numbers")
-            values = [lo + (hi - lo) * k / max(count - 1, 1) for k in range(count)]
-            if isinstance(default, int) and not isinstance(default, bool):
-                values = [int(round(v)) for v in values]
-        else:
-            values = [cfg.parse_value(v.strip(), default, name) for v in text.split(",") if v.strip()]
-        if not values:
-            raise ConfigError(f"--sweep {name}: no values")
-        out[name] = values
-    return out
-
-
-def _default_of(name: str, instances: list):
-    for inst in instances:
-        if hasattr(inst, name):
-            return getattr(inst, name)
-    raise cfg.unknown_name(name, {f for inst in instances for f in vars(inst)})
-
-
-def grid(sweep: dict[str, list]) -> list[dict]:
-    """Every combination of the swept values (one empty point when nothing is swept)."""
-    names = list(sweep)
-    return [dict(zip(names, combo)) for combo in itertools.product(*(sweep[n] for n in names))]
-
-
 def describe_grid(grid) -> dict | list:
     """JSON-ready form of a grid (dict of value lists, or list of points)."""
     if isinstance(grid, list):
         return [{k: plain(v) for k, v in point.items()} for point in grid]
     return {k: [plain(v) for v in vs] for k, vs in (grid or {}).items()}
-
-
-def swept_names(grid) -> list[str]:
-    """Names of the swept parameters, in order of first appearance."""
-    if isinstance(grid, list):
-        return list(dict.fromkeys(k for point in grid for k in point))
-    return list(grid or {})
 
 
 def parameter_columns(columns, swept: list[str]) -> list[str]:
@@ -325,49 +273,6 @@ def progress_bar(total: int, enabled: bool):
     return tqdm(total=total, unit="trial", file=sys.stderr, disable=not enabled, smoothing=0.1, leave=False)
 
 
-def run_in_folder(out: Path, identity: dict, grid, points: list, run_fn, summarise_fn, extra_files=None,
-                  info: dict | None = None) -> dict:
-    """Run (or resume) a protocol in its output folder and write its files together.
-
-    ``run_fn(store)`` runs every unfinished trial into the :class:`FolderStore`
-    and returns build statistics; ``summarise_fn(trials, swept)`` makes the
-    summary; ``extra_files(res, stage)`` writes the protocol's own tables and
-    figures. trials.csv, summary.csv, the extras and config.json (``identity``,
-    ``info``, statistics, versions) appear atomically, all or none. The folder
-    is locked while the run lasts: a second run with the same ``--out`` is refused.
-    """
-    store = FolderStore(out, identity, **store_sizes(points))
-    try:
-        return _run_and_write(store, out, identity, grid, points, run_fn, summarise_fn, extra_files, info)
-    finally:
-        store.close()
-
-
-def _run_and_write(store, out, identity, grid, points, run_fn, summarise_fn, extra_files, info) -> dict:
-    import time
-
-    from . import results
-
-    t0 = time.perf_counter()
-    resumed = len(store.done())
-    stats = run_fn(store)
-    trials = store.trials()
-    swept = swept_names(grid)
-    res = {"trials": trials, "summary": summarise_fn(trials, swept), "out": out, "points": points, "store": store,
-           "swept": swept, **stats}
-    with results.staged_files(out) as stage:
-        trials.to_csv(stage / "trials.csv", index=False)
-        res["summary"].to_csv(stage / "summary.csv", index=False)
-        if extra_files:
-            extra_files(res, stage)
-        results.write_json(stage / "config.json", {**identity, **(info or {}), "out": str(out), **stats,
-                                                   "trials_resumed": resumed, "trials_run": len(trials) - resumed,
-                                                   "wall_time_s": time.perf_counter() - t0,
-                                                   "versions": results.package_versions()})
-    res["wall_s"] = time.perf_counter() - t0
-    return res
-
-
 def point_summary(trials: pd.DataFrame, swept: list[str]) -> tuple:
     """The common head of a per-point summary: the trials grouped by point and a table with the swept
     values, the number of trials, the success rate and its 95 % Wilson interval."""
@@ -393,55 +298,3 @@ def wilson(successes, n, z: float = 1.96):
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
     return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
-
-
-def run_grouped(groups: list[list], store, make_simulator, jobs, score, progress: bool = False) -> dict:
-    """Run every unfinished trial of grouped grid points, one simulator (one build) per group.
-
-    ``make_simulator(base)`` builds the group's network from its first point;
-    ``jobs(point, repeats, base)`` yields one ``(key, Trial)`` per repeat, in
-    order; ``score(point, repeat, key, spikes, simulator, wall_s)`` returns the
-    trial's row and the spikes to keep (``spikes`` itself, or None). The trials
-    of one binary run (a batch, see :mod:`hopfield_brian.simulator`) are
-    stored together as one journal entry, so a kill loses at most the batch
-    being scored. Returns build statistics.
-    """
-    import time
-
-    done = store.done()
-    todo = {pt.index: [r for r in range(pt.config.trials) if (pt.index, r) not in done] for g in groups for pt in g}
-    stats = {"compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
-    bar = progress_bar(sum(len(v) for v in todo.values()), progress)
-    try:
-        for pts in groups:
-            if not any(todo[pt.index] for pt in pts):
-                continue
-            base = pts[0]
-            bar.set_postfix_str("building")
-            sim = make_simulator(base)
-            stats["compilations"] += sim.compilations
-            stats["build_time_s"] += sim.build_time
-            stats["workers"] = sim.workers
-            bar.unpause()  # the build's time is not the trials': left out of elapsed time, rate and ETA
-            bar.set_postfix_str("")
-            pending = []  # scored trials of the batch not yet stored
-            try:
-                trials = (((pt, r, key), trial) for pt in pts
-                          for r, (key, trial) in zip(todo[pt.index], jobs(pt, todo[pt.index], base)))
-                t_last = time.perf_counter()
-                for finished in sim.run_batches(trials, total=sum(len(todo[pt.index]) for pt in pts)):
-                    now = time.perf_counter()
-                    share = (now - t_last) / len(finished)  # each trial's share of the wall time
-                    t_last = now
-                    for (pt, r, key), spikes in finished:
-                        pending.append(score(pt, r, key, spikes, sim, share))
-                        bar.update()
-                    store.add_many(pending)
-                    pending = []
-            finally:
-                store.add_many(pending)  # also on Ctrl-C: what was scored is kept
-                sim.close()
-            stats["run_seconds"] += sim.run_seconds
-    finally:
-        bar.close()
-    return stats

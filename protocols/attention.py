@@ -37,7 +37,7 @@ the memory raster for a few queries).
 
 from __future__ import annotations
 
-import functools
+import sys
 from dataclasses import dataclass
 
 import brian2 as b2
@@ -47,53 +47,121 @@ from brian2 import Hz, Quantity, ms
 
 from hopfield_brian import energy, readout, reference, sweep
 from hopfield_brian import patterns as pat
-from hopfield_brian.config import qty, show
+from hopfield_brian.config import param, show
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.models import ModernModel
-from hopfield_brian.protocols import recall
+from hopfield_brian.rate_protocol import Point, RateProtocol, RecallConfig
 
-HELP = "spiking attention against softmax attention: accuracy, time to answer, energy per query"
 LOADS = (25, 50, 100)  # numbers of stored patterns M of the default grid
 WINDOWS_MS = (5, 10, 20, 50, 100)  # read-out windows of the error / latency / energy curves
 SYSTEMS = ("spiking", "attention", "classical")
 
 
 @dataclass(frozen=True)
-class AttentionConfig(recall.RecallConfig):
+class AttentionConfig(RecallConfig):
     """A recall configuration plus the attention read-out and the energy tables."""
 
-    values: str = ""  # .npy/.csv file of value patterns V (M x N); default: the keys (auto-association)
-    queries: str = ""  # .npy/.csv file of queries (Q x N, entries in [-1, 1]); default: corrupted keys
-    settle: Quantity = qty(40 * ms)  # memory spikes before this are not read (the key filter rises)
-    attention_window: Quantity = qty(50 * ms)  # default read-out window of the attention weights
-    energy_tables: str = "mac_ac,horowitz45,loihi"  # energy tables, comma-separated (see energy.py)
-    energy_file: str = ""  # JSON file of extra energy tables (pJ per operation)
+    values: str = param("", ".npy/.csv file (or array) of value patterns V (M x N); default: the keys "
+                        "(auto-association)", file=True)
+    queries: str = param("", ".npy/.csv file (or array) of queries (Q x N, entries in [-1, 1]); default: "
+                         "corrupted keys", file=True)
+    settle: Quantity = param(40 * ms, "memory spikes before this are not read (the key filter rises)")
+    attention_window: Quantity = param(50 * ms, "default read-out window of the attention weights")
+    energy_tables: str = param("mac_ac,horowitz45,loihi", "energy tables, comma-separated (see energy.py)")
+    energy_file: str = param("", "JSON file of extra energy tables (pJ per operation)", file=True)
 
 
-CONFIG = AttentionConfig
+class Attention(RateProtocol):
+    """Spiking attention against softmax attention: accuracy, time to answer, energy per query."""
+
+    name = "attention"
+    help = "spiking attention against softmax attention: accuracy, time to answer, energy per query"
+    config_class = AttentionConfig
+
+    @classmethod
+    def defaults(cls, model: str) -> dict:
+        return {"t_cue": "140ms", "t_free": "60ms", "trials": "10"}
+
+    def default_grid(self, config, grid):
+        """The user's sweep, or the default grid (load x noise x beta, then the coding comparison)."""
+        if config.model != "modern":
+            raise ConfigError("the attention protocol runs the modern (attention-like) model: use --model modern")
+        if grid:
+            return grid
+        # a patterns or values file fixes M: no load axis then, every point stores the file's M (or n_patterns)
+        fixed = _given(config.patterns) or _given(config.values)
+        loads = [{}] if fixed else [{"n_patterns": m} for m in LOADS]
+        points = [{**load, "cue_noise": f, "beta": beta}
+                  for load in loads for f in (0.2, 0.4) for beta in (0.01, 0.02, 0.05, 0.1)]
+        base = {} if fixed else {"n_patterns": 50}
+        points += [{**base, "cue_noise": 0.2, "beta": 0.05, "feature_coding": coding, "rate_feature": rf,
+                    "rate_memory": rm}
+                   for coding in ("regular", "poisson") for rf in (200 * Hz, 50 * Hz, 20 * Hz)
+                   for rm in (500 * Hz, 100 * Hz)
+                   if (coding, rf, rm) != ("regular", 200 * Hz, 500 * Hz)]  # that one is in the grid above
+        return points
+
+    def validate(self, config: AttentionConfig, params) -> None:
+        super().validate(config, params)
+        if config.model != "modern":
+            raise ConfigError("the attention protocol runs the modern (attention-like) model: use --model modern")
+        if config.settle < 0 * ms or not config.attention_window > 0 * ms:
+            raise ConfigError(f"settle must be >= 0 ms and attention_window > 0 ms, got {show(config.settle)}, "
+                              f"{show(config.attention_window)}")
+        if config.attention_window < config.dt:
+            raise ConfigError(f"dt ({show(config.dt)}) must not exceed attention_window "
+                              f"({show(config.attention_window)})")
+        if config.settle + config.attention_window > config.t_cue:
+            raise ConfigError(f"settle + attention_window ({show(config.settle + config.attention_window)}) must "
+                              f"not exceed t_cue ({show(config.t_cue)}), the time the query is presented")
+        energy.select(config.energy_tables, config.energy_file)
+        load_values(config)
+        load_queries(config)
+
+    def energy_tables(self) -> list[energy.EnergyTable]:
+        return energy.select(self.config.energy_tables, self.config.energy_file)
+
+    def prepare(self, config, params, grid, saved=None) -> list[Point]:
+        """Grid points with hetero-associative models and user queries where given."""
+        points = super().prepare(config, params, grid, saved)
+        for pt in points:
+            values = load_values(pt.config) if saved is None else _saved_values(saved, pt.index)
+            if values is not None:
+                pt.model = ModernModel(pt.params, pt.model.keys, values, noisy=pt.model.noisy,
+                                       jittered=pt.model.jittered)
+            pt.queries = load_queries(pt.config)
+            if pt.model.values is pt.model.keys:  # the classical counterpart's couplings, once per point
+                pt.extra["couplings"] = reference.hebbian_couplings(pt.model.keys, "bipolar")
+        return points
+
+    def extra_columns(self, point, target, cue, spikes, fanout, trajectory) -> dict:
+        return score(point, target, cue, spikes, fanout, trajectory)
+
+    def tables(self, results) -> dict:
+        return {"attention": attention_table(results, self.energy_tables())}
+
+    def figures(self, results) -> dict:
+        from hopfield_brian import plotting
+
+        table = results.tables["attention"]
+        first = results.points[0]
+        return {"attention": plotting.attention_figure(table, [tb.name for tb in self.energy_tables()],
+                                                       results.swept, float(self.config.attention_window / ms)),
+                "queries": plotting.queries_figure(first, results.spike_table(), results.trials)}
+
+    def report(self, results) -> str:
+        return "\n".join([f"attention: {len(results.points)} grid points x {self.config.trials} queries, "
+                          f"{results.info['compilations']} compilation(s), wall {results.wall_s:.1f} s",
+                          report(results.tables["attention"], self.config, self.params, self.energy_tables())])
 
 
-def defaults(model: str) -> dict:
-    return {"t_cue": "140ms", "t_free": "60ms", "trials": "10"}
+def _given(source) -> bool:
+    """Whether a file parameter names a file or holds an array."""
+    return isinstance(source, np.ndarray) or bool(source)
 
 
-def full_grid(config, grid):
-    """The user's --sweep, or the default grid (load x noise x beta, then the coding comparison)."""
-    if config.model != "modern":
-        raise ConfigError("the attention protocol runs the modern (attention-like) model: use --model modern")
-    if grid:
-        return grid
-    # a patterns or values file fixes M: no load axis then, every point stores the file's M (or n_patterns)
-    fixed = config.patterns or config.values
-    loads = [{}] if fixed else [{"n_patterns": m} for m in LOADS]
-    points = [{**load, "cue_noise": f, "beta": beta}
-              for load in loads for f in (0.2, 0.4) for beta in (0.01, 0.02, 0.05, 0.1)]
-    base = {} if fixed else {"n_patterns": 50}
-    points += [{**base, "cue_noise": 0.2, "beta": 0.05, "feature_coding": coding, "rate_feature": rf,
-                "rate_memory": rm}
-               for coding in ("regular", "poisson") for rf in (200 * Hz, 50 * Hz, 20 * Hz) for rm in (500 * Hz, 100 * Hz)
-               if (coding, rf, rm) != ("regular", 200 * Hz, 500 * Hz)]  # that one is in the grid above
-    return points
+def _saved_values(saved: dict, index: int):
+    return saved[f"values_{index}"].astype(float) if f"values_{index}" in saved else None
 
 
 def windows(config) -> list[float]:
@@ -112,58 +180,29 @@ def _load_matrix(path: str, name: str) -> np.ndarray:
     return arr
 
 
-def validate(config: AttentionConfig, params) -> list[energy.EnergyTable]:
-    """Check the attention-specific settings; return the energy tables."""
-    if config.model != "modern":
-        raise ConfigError("the attention protocol runs the modern (attention-like) model: use --model modern")
-    if config.settle < 0 * ms or not config.attention_window > 0 * ms:
-        raise ConfigError(f"settle must be >= 0 ms and attention_window > 0 ms, got {show(config.settle)}, "
-                          f"{show(config.attention_window)}")
-    if config.attention_window < config.dt:
-        raise ConfigError(f"dt ({show(config.dt)}) must not exceed attention_window ({show(config.attention_window)})")
-    if config.settle + config.attention_window > config.t_cue:
-        raise ConfigError(f"settle + attention_window ({show(config.settle + config.attention_window)}) must not exceed "
-                          f"t_cue ({show(config.t_cue)}), the time the query is presented")
-    return energy.select(config.energy_tables, config.energy_file)
-
-
 def load_values(config: AttentionConfig) -> np.ndarray | None:
     """Value patterns (M x N, +-1) from the user's file, checked against the keys; None: auto-association."""
-    if not config.values:
+    if not _given(config.values):
         return None
     values, kind = pat.load(config.values, "values")
     if values.shape[0] != config.n_patterns:
         raise ConfigError(f"keys and values differ in count: {config.n_patterns} keys, {values.shape[0]} values "
-                          f"in {config.values}")
+                          f"in {pat.source_name(config.values, 'values')}")
     if values.shape[1] != config.n_features:
-        raise ConfigError(f"values in {config.values} have length {values.shape[1]}, the keys {config.n_features}")
+        raise ConfigError(f"values in {pat.source_name(config.values, 'values')} have length {values.shape[1]}, the keys {config.n_features}")
     return pat.to_bipolar(values, kind)
 
 
 def load_queries(config: AttentionConfig) -> np.ndarray | None:
     """Queries (Q x N, entries in [-1, 1]) from the user's file; None: corrupted keys."""
-    if not config.queries:
+    if not _given(config.queries):
         return None
     q = _load_matrix(config.queries, "queries")
     if q.shape[1] != config.n_features:
-        raise ConfigError(f"queries in {config.queries} have length {q.shape[1]}, the keys {config.n_features}")
+        raise ConfigError(f"queries in {pat.source_name(config.queries, 'queries')} have length {q.shape[1]}, the keys {config.n_features}")
     if not np.all(np.isfinite(q)) or np.abs(q).max() > 1:
-        raise ConfigError(f"queries in {config.queries} must hold finite values in [-1, 1]")
+        raise ConfigError(f"queries in {pat.source_name(config.queries, 'queries')} must hold finite values in [-1, 1]")
     return q
-
-
-def prepare(config: AttentionConfig, params, grid) -> tuple[list[recall.Point], list[energy.EnergyTable]]:
-    """Grid points with hetero-associative models and user queries where given, and the energy tables."""
-    points = recall.prepare(config, params, grid)
-    tables = None
-    for pt in points:
-        tables = validate(pt.config, pt.params)
-        values = load_values(pt.config)
-        if values is not None:
-            pt.model = ModernModel(pt.params, pt.model.keys, values, noisy=pt.model.noisy,
-                                   jittered=pt.model.jittered)
-        pt.queries = load_queries(pt.config)
-    return points, tables
 
 
 def _tv(counts: np.ndarray, p: np.ndarray) -> float:
@@ -175,8 +214,7 @@ def _overlap(state: np.ndarray, pattern: np.ndarray) -> float:
     return float(np.mean(state * pattern))
 
 
-def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanout: dict, trajectory=None,
-          couplings: dict | None = None) -> dict:
+def score(point: Point, target: int, cue: np.ndarray, spikes: dict, fanout: dict, trajectory=None) -> dict:
     """Attention columns of one trial: weight error, output overlap and operations per window,
     and the references' outcome on the same query (``couplings``: the classical network's, per point)."""
     c, model = point.config, point.model
@@ -188,7 +226,7 @@ def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanou
     row["attention_success"] = bool(row["attention_output_overlap"] >= readout.SUCCESS_OVERLAP)
     if values is keys:  # the classical network is auto-associative: no hetero-associative counterpart
         counts = {}
-        classical = (couplings or {}).get(point.index) or reference.hebbian_couplings(keys, "bipolar")
+        classical = point.extra.get("couplings") or reference.hebbian_couplings(keys, "bipolar")
         final = reference.classical_recall(*classical, (cue > 0).astype(float), np.random.default_rng(target),
                                            counts=counts)
         row["classical_output_overlap"] = _overlap(2 * final - 1, keys[target])
@@ -216,12 +254,12 @@ def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanou
     return row
 
 
-def attention_table(res: dict, tables: list[energy.EnergyTable]) -> pd.DataFrame:
+def attention_table(results, tables: list[energy.EnergyTable]) -> pd.DataFrame:
     """One row per (point, system, window): accuracy, errors, time to answer, energy per query (nJ)."""
-    trials, summary = res["trials"], res["summary"]
-    swept = sweep.parameter_columns(summary.columns, res["swept"])
+    trials, summary = results.trials, results.summary
+    swept = sweep.parameter_columns(summary.columns, results.swept)
     rows = []
-    for pt in res["points"]:
+    for pt in results.points:
         t = trials[trials["point"] == pt.index]
         if t.empty:
             continue
@@ -299,36 +337,7 @@ def _rate_or_never(rate: float) -> str:
     return f"{rate:.3g} Hz" if rate > 0 else "never (its per-step costs alone exceed attention's)"
 
 
-def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
-    from hopfield_brian import paradigm, plotting
-
-    params = paradigm.model_params(config.model) if params is None else params
-    points, tables = prepare(config, params, grid)
-
-    def extra(res, stage):
-        table = attention_table(res, tables)
-        res["attention"] = table
-        table.to_csv(stage / "attention.csv", index=False)
-        plotting.attention_figure(table, [tb.name for tb in tables], res["swept"], stage / "attention.png",
-                                  float(config.attention_window / ms))
-        first = res["points"][0]
-        plotting.queries_figure(first, res["store"].spike_table(), res["trials"], stage / "queries.png")
-
-    couplings = {pt.index: reference.hebbian_couplings(pt.model.keys, "bipolar")  # once per point
-                 for pt in points if pt.model.values is pt.model.keys}
-    res = recall.execute("attention", config, params, grid, workers, quiet, extra,
-                         functools.partial(score, couplings=couplings), points)
-    if not quiet:
-        print(f"attention: {len(points)} grid points x {config.trials} queries, {res['compilations']} "
-              f"compilation(s), wall {res['wall_s']:.1f} s")
-        print(report(res["attention"], config, params, tables))
-        print(f"results in {res['out']}")
-    return res
-
-
 if __name__ == "__main__":
-    import sys
-
     from hopfield_brian.cli import main as cli_main
 
     sys.exit(cli_main(["run", "attention", *sys.argv[1:]]))

@@ -1,11 +1,11 @@
 """Capacity protocol: success rate against the number of stored patterns M.
 
-Runs the recall trial (see ``recall``) over a grid of M (unless ``--sweep
-n_patterns=...`` gives one), next to the numpy reference of the same model on
-the same patterns and cues. Capacity = the largest M up to which the success
-rate reaches ``success_threshold`` (default 0.9) at every M tested (a pass
-after a failure is sampling luck, not capacity), for the spiking network and
-for the reference, for every value of the other swept parameters (e.g. beta).
+Runs the recall trial over a grid of M (unless ``--sweep n_patterns=...``
+gives one), next to the numpy reference of the same model on the same
+patterns and cues. Capacity = the largest M up to which the success rate
+reaches ``success_threshold`` (default 0.9) at every M tested (a pass after a
+failure is sampling luck, not capacity), for the spiking network and for the
+reference, for every value of the other swept parameters (e.g. beta).
 
 Defaults: classical, N = 400, cue noise 8 % (a cue at 5 % would already
 have the success overlap 0.9, so a network that did nothing would pass),
@@ -18,33 +18,57 @@ Theory lines: 0.138 N for bipolar patterns (Amit, Gutfreund & Sompolinsky
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 
 from hopfield_brian import sweep
-from hopfield_brian.protocols import recall
+from hopfield_brian.rate_protocol import RateProtocol
 
-HELP = "success rate against the number of stored patterns; capacity of both models"
 SUCCESS_THRESHOLD = 0.9
 CLASSICAL_LOADS = (0.02, 0.05, 0.08, 0.1, 0.12, 0.14, 0.17, 0.2, 0.25, 0.3)
 MODERN_LOADS = (0.25, 1, 4, 10, 16)
 
 
-def defaults(model: str) -> dict:
-    if model == "classical":
-        return {"n_features": "400", "cue_noise": "0.08"}
-    return {"n_features": "64", "cue_noise": "0.1"}
+class Capacity(RateProtocol):
+    """Success rate against the number of stored patterns; capacity of both models."""
 
+    name = "capacity"
+    help = "success rate against the number of stored patterns; capacity of both models"
 
-def full_grid(config, grid):
-    """Add the default M grid (and betas for the modern model) unless the user swept them."""
-    grid = dict(grid or {})
-    if "n_patterns" not in grid:
-        loads = CLASSICAL_LOADS if config.model == "classical" else MODERN_LOADS
-        grid = {"n_patterns": sorted({max(1, int(round(a * config.n_features))) for a in loads}), **grid}
-    if config.model == "modern" and "beta" not in grid:
-        grid["beta"] = [0.1, 0.2, 0.4]
-    return grid
+    @classmethod
+    def defaults(cls, model: str) -> dict:
+        if model == "classical":
+            return {"n_features": "400", "cue_noise": "0.08"}
+        return {"n_features": "64", "cue_noise": "0.1"}
+
+    def default_grid(self, config, grid):
+        """Add the default M grid (and betas for the modern model) unless the user swept them."""
+        grid = dict(grid or {})
+        if "n_patterns" not in grid:
+            loads = CLASSICAL_LOADS if config.model == "classical" else MODERN_LOADS
+            grid = {"n_patterns": sorted({max(1, int(round(a * config.n_features))) for a in loads}), **grid}
+        if config.model == "modern" and "beta" not in grid:
+            grid["beta"] = [0.1, 0.2, 0.4]
+        return grid
+
+    def tables(self, results) -> dict:
+        first = results.points[0]
+        table = capacity_table(results.summary, results.swept)
+        table["theory"] = theory(self.config, first.kind, float(first.stored.mean()))
+        table["n_features"] = self.config.n_features
+        return {"capacity": table}
+
+    def figures(self, results) -> dict:
+        from hopfield_brian import plotting
+
+        return {"capacity": plotting.capacity_figure(results.summary, results.swept, results.tables["capacity"],
+                                                     self.config)}
+
+    def report(self, results) -> str:
+        return "\n".join([super().report(results),
+                          results.tables["capacity"].to_string(index=False, float_format=lambda v: f"{v:.3g}")])
 
 
 def theory(config, kind: str, coding_level: float) -> float:
@@ -74,20 +98,7 @@ def capacity_table(summary: pd.DataFrame, swept: list[str], threshold: float = S
     return pd.DataFrame(rows)
 
 
-def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
-    from hopfield_brian import plotting
+if __name__ == "__main__":
+    from hopfield_brian.cli import main as cli_main
 
-    def extra(res, stage):
-        kind, level = res["points"][0].kind, float(res["points"][0].stored.mean())
-        table = capacity_table(res["summary"], res["swept"])
-        table["theory"] = theory(config, kind, level)
-        table["n_features"] = config.n_features
-        table.to_csv(stage / "capacity.csv", index=False)
-        res["capacity"] = table
-        plotting.capacity_figure(res["summary"], res["swept"], table, config, stage / "capacity.png")
-
-    res = recall.execute("capacity", config, params, grid, workers, quiet, extra)
-    if not quiet:
-        print(recall.report(res))
-        print(res["capacity"].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    return res
+    sys.exit(cli_main(["run", "capacity", *sys.argv[1:]]))

@@ -42,6 +42,7 @@ and overlap trace for each regime found).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,12 +50,10 @@ import pandas as pd
 from brian2 import Quantity, ms
 
 from hopfield_brian import measures, readout, reference, sweep
-from hopfield_brian.config import qty, show
+from hopfield_brian.config import param, show
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.models import ModernModel
-from hopfield_brian.protocols import recall
-
-HELP = "dynamical regimes over beta and a second control: phase diagrams, boundaries, stability to kicks"
+from hopfield_brian.rate_protocol import Point, RateProtocol, RecallConfig, trial_cue
 
 REFERENCE_LABELS = ("global_average", "metastable", "retrieval")
 DEFAULT_BETAS = tuple(float(b) for b in np.round(np.geomspace(0.003, 0.5, 12), 4))
@@ -68,36 +67,18 @@ MEASURES = ("rate_hz", "cv", "fano", "chi", "peak_hz", "osc_index", "n_switches"
 
 
 @dataclass(frozen=True)
-class RegimesConfig(recall.RecallConfig):
+class RegimesConfig(RecallConfig):
     """A recall configuration plus the regime measures, the reference's fixed points and the kick."""
 
-    clusters: int = 4  # stored patterns form this many clusters (0: independent random patterns)
-    cluster_flip: float = 0.1  # share of a prototype's entries flipped in each member of its cluster
-    settle: Quantity = qty(50 * ms)  # measures skip this part of the free phase (the release transient)
-    reference_steps: int = 100  # updates of the numpy reference before its fixed point is named
-    single_weight: float = 0.9  # reference: largest attention weight of a single-pattern fixed point
-    global_entropy: float = 0.85  # reference: normalised attention entropy of a global average
-    kick_fraction: float = 0.0  # share of features flipped by the kick (0: no kick)
-    kick_at: Quantity = qty(150 * ms)  # kick onset after the cue is released
-    kick_duration: Quantity = qty(30 * ms)  # length of the kick
-
-
-CONFIG = RegimesConfig
-
-
-def defaults(model: str) -> dict:
-    return {"n_features": "100", "n_patterns": "20", "t_cue": "100ms", "t_free": "500ms", "trials": "6"}
-
-
-def full_grid(config, grid):
-    """The user's --sweep, or beta x condition plus the kick points."""
-    if config.model != "modern":
-        raise ConfigError("the regimes protocol runs the modern model: use --model modern")
-    if grid:
-        return grid
-    points = [{"beta": b, **cond} for cond in DEFAULT_CONDITIONS for b in DEFAULT_BETAS]
-    points += [{"beta": b, "kick_fraction": k, "cue_noise": 0.0} for b in DEFAULT_KICK_BETAS for k in DEFAULT_KICKS]
-    return points
+    clusters: int = param(4, "stored patterns form this many clusters (0: independent random patterns)", low=0)
+    cluster_flip: float = param(0.1, "share of a prototype's entries flipped in each member of its cluster", low=0.0, high=0.5)
+    settle: Quantity = param(50 * ms, "measures skip this part of the free phase (the release transient)")
+    reference_steps: int = param(100, "updates of the numpy reference before its fixed point is named", low=1)
+    single_weight: float = param(0.9, "reference: largest attention weight of a single-pattern fixed point", low=0.0, high=1.0)
+    global_entropy: float = param(0.85, "reference: normalised attention entropy of a global average", low=0.0, high=1.0)
+    kick_fraction: float = param(0.0, "share of features flipped by the kick (0: no kick)", low=0.0, high=1.0)
+    kick_at: Quantity = param(150 * ms, "kick onset after the cue is released")
+    kick_duration: Quantity = param(30 * ms, "length of the kick")
 
 
 class KickedModel(ModernModel):
@@ -111,50 +92,90 @@ class KickedModel(ModernModel):
         return super().runtime_values() | self.kick
 
 
-def validate(config: RegimesConfig) -> None:
-    """Check the regime-specific settings (one line each)."""
-    if config.model != "modern":
-        raise ConfigError("the regimes protocol runs the modern model: use --model modern")
-    if config.settle < 0 * ms or config.settle >= config.t_free:
-        raise ConfigError(f"settle must be >= 0 ms and < t_free ({show(config.t_free)}), got {show(config.settle)}")
-    if config.clusters < 0 or not 0.0 <= config.cluster_flip <= 0.5:
-        raise ConfigError(f"clusters must be >= 0 and cluster_flip in [0, 0.5], got {config.clusters}, "
-                          f"{config.cluster_flip}")
-    if config.clusters and (config.patterns or config.n_patterns % config.clusters):
-        raise ConfigError(f"clusters needs random patterns (no patterns file) and n_patterns divisible by it, "
-                          f"got n_patterns {config.n_patterns}, clusters {config.clusters}")
-    if config.reference_steps < 1:
-        raise ConfigError(f"reference_steps must be >= 1, got {config.reference_steps}")
-    if not 0 < config.single_weight <= 1 or not 0 < config.global_entropy <= 1:
-        raise ConfigError("single_weight and global_entropy must lie in (0, 1]")
-    if not 0.0 <= config.kick_fraction <= 1.0:
-        raise ConfigError(f"kick_fraction must be in [0, 1], got {config.kick_fraction}")
-    if config.kick_fraction > 0:
-        if config.kick_at < 0 * ms or not config.kick_duration > 0 * ms:
-            raise ConfigError(f"kick_at must be >= 0 ms and kick_duration > 0 ms, got {show(config.kick_at)}, "
-                              f"{show(config.kick_duration)}")
-        if config.kick_duration < config.dt:
-            raise ConfigError(f"dt ({show(config.dt)}) must not exceed kick_duration ({show(config.kick_duration)})")
-        if config.kick_at + config.kick_duration + config.readout_window > config.t_free:
-            total = config.kick_at + config.kick_duration + config.readout_window
-            raise ConfigError(f"kick_at + kick_duration + readout_window ({show(total)}) must not exceed "
-                              f"t_free ({show(config.t_free)})")
+class Regimes(RateProtocol):
+    """Dynamical regimes over beta and a second control: phase diagrams, boundaries, stability to kicks."""
 
+    name = "regimes"
+    help = "dynamical regimes over beta and a second control: phase diagrams, boundaries, stability to kicks"
+    config_class = RegimesConfig
 
-def prepare(config, params, grid) -> list[recall.Point]:
-    """Grid points, validated, each with a model that carries its kick (none: kick_fraction 0)."""
-    points = recall.prepare(config, params, grid)
-    for pt in points:
-        c = pt.config
-        validate(c)
-        model = pt.model
-        if c.clusters:
-            pt.stored = clustered_patterns(c.n_patterns, c.n_features, c.clusters, c.cluster_flip, c.seed)
-            model = ModernModel(pt.params, pt.stored, noisy=model.noisy, jittered=model.jittered)
-        kicking = c.kick_fraction > 0
-        pt.model = KickedModel(model, c.t_cue + c.kick_at if kicking else 0 * ms,
-                               c.kick_duration if kicking else 0 * ms, c.kick_fraction)
-    return points
+    @classmethod
+    def defaults(cls, model: str) -> dict:
+        return {"n_features": "100", "n_patterns": "20", "t_cue": "100ms", "t_free": "500ms", "trials": "6"}
+
+    def default_grid(self, config, grid):
+        """The user's sweep, or beta x condition plus the kick points."""
+        if config.model != "modern":
+            raise ConfigError("the regimes protocol runs the modern model: use --model modern")
+        if grid:
+            return grid
+        points = [{"beta": b, **cond} for cond in DEFAULT_CONDITIONS for b in DEFAULT_BETAS]
+        points += [{"beta": b, "kick_fraction": k, "cue_noise": 0.0} for b in DEFAULT_KICK_BETAS
+                   for k in DEFAULT_KICKS]
+        return points
+
+    def validate(self, config: RegimesConfig, params) -> None:
+        """Checks across the regime-specific settings (one line each)."""
+        super().validate(config, params)
+        if config.model != "modern":
+            raise ConfigError("the regimes protocol runs the modern model: use --model modern")
+        if config.settle < 0 * ms or config.settle >= config.t_free:
+            raise ConfigError(f"settle must be >= 0 ms and < t_free ({show(config.t_free)}), got {show(config.settle)}")
+        given = isinstance(config.patterns, np.ndarray) or bool(config.patterns)
+        if config.clusters and (given or config.n_patterns % config.clusters):
+            raise ConfigError(f"clusters needs random patterns (no patterns file) and n_patterns divisible by it, "
+                              f"got n_patterns {config.n_patterns}, clusters {config.clusters}")
+        if config.kick_fraction > 0:
+            if config.kick_at < 0 * ms or not config.kick_duration > 0 * ms:
+                raise ConfigError(f"kick_at must be >= 0 ms and kick_duration > 0 ms, got {show(config.kick_at)}, "
+                                  f"{show(config.kick_duration)}")
+            if config.kick_duration < config.dt:
+                raise ConfigError(f"dt ({show(config.dt)}) must not exceed kick_duration ({show(config.kick_duration)})")
+            if config.kick_at + config.kick_duration + config.readout_window > config.t_free:
+                total = config.kick_at + config.kick_duration + config.readout_window
+                raise ConfigError(f"kick_at + kick_duration + readout_window ({show(total)}) must not exceed "
+                                  f"t_free ({show(config.t_free)})")
+
+    def load_patterns(self, config, saved=None, index: int = 0):
+        """Clustered patterns (``clusters`` > 0) instead of independent random ones."""
+        if saved is None and config.clusters:
+            return clustered_patterns(config.n_patterns, config.n_features, config.clusters, config.cluster_flip,
+                                      config.seed), "bipolar"
+        return super().load_patterns(config, saved, index)
+
+    def prepare(self, config, params, grid, saved=None) -> list[Point]:
+        """Grid points (stored as ``storage`` says), each with a model that carries its kick (none:
+        kick_fraction 0)."""
+        points = super().prepare(config, params, grid, saved)
+        for pt in points:
+            c, model = pt.config, pt.model
+            kicking = c.kick_fraction > 0
+            pt.model = KickedModel(model, c.t_cue + c.kick_at if kicking else 0 * ms,
+                                   c.kick_duration if kicking else 0 * ms, c.kick_fraction)
+        return points
+
+    def extra_columns(self, point, target, cue, spikes, fanout, trajectory) -> dict:
+        return score(point, target, cue, spikes, fanout, trajectory)
+
+    def tables(self, results) -> dict:
+        regimes = regimes_table(results)
+        out = {"regimes": regimes, "boundaries": boundaries_table(results, regimes)}
+        stability = stability_table(results)
+        if not stability.empty:
+            out["stability"] = stability
+        return out
+
+    def figures(self, results) -> dict:
+        from hopfield_brian import plotting
+
+        if results.tables["regimes"].empty:
+            return {}
+        figs = {"phase": plotting.regimes_phase_figure(results.tables["regimes"], _controls(results)),
+                "examples": plotting.regimes_examples_figure(results)}
+        return {k: v for k, v in figs.items() if v is not None}
+
+    def report(self, results) -> str:
+        return "\n".join([super().report(results).splitlines()[0], report(results)])
 
 
 def clustered_patterns(n_patterns: int, n_features: int, clusters: int, flip: float, seed: int) -> np.ndarray:
@@ -207,7 +228,7 @@ def reference_returns(keys: np.ndarray, target: int, fraction: float, beta: floa
 
 # ------------------------------------------------------------------- scoring
 
-def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanout: dict, traj) -> dict:
+def score(point: Point, target: int, cue: np.ndarray, spikes: dict, fanout: dict, traj) -> dict:
     """Regime measures and label of one trial (``traj``: the recall read-out's overlap trajectory),
     the reference's fixed point from the same cue, and (kick points) the return after the kick."""
     c, model = point.config, point.model
@@ -238,21 +259,21 @@ def score(point: recall.Point, target: int, cue: np.ndarray, spikes: dict, fanou
 
 # -------------------------------------------------------------------- tables
 
-def _controls(res: dict) -> list[str]:
+def _controls(results) -> list[str]:
     """Swept columns of the summary that are not kick settings."""
-    return [col for col in sweep.parameter_columns(res["summary"].columns, res["swept"])
+    return [col for col in sweep.parameter_columns(results.summary.columns, results.swept)
             if not col.startswith("kick_") and col != "cue_noise"]
 
 
-def regimes_table(res: dict) -> pd.DataFrame:
+def regimes_table(results) -> pd.DataFrame:
     """One row per regime point: controls, majority label, label fractions, mean measures,
     reference label and fractions."""
-    t = res["trials"]
+    t = results.trials
     if "label" not in t:
         return pd.DataFrame()
     t = t[t["label"].notna()]
-    controls = _controls(res)
-    summary = res["summary"].set_index("point")
+    controls = _controls(results)
+    summary = results.summary.set_index("point")
     rows = []
     for point, g in t.groupby("point"):
         row = {col: summary.loc[point, col] for col in controls}
@@ -283,10 +304,10 @@ def crossing(beta: np.ndarray, fraction: np.ndarray, rising: bool) -> float:
     return float(np.exp(lo + w * (hi - lo)))
 
 
-def reference_fractions(point: recall.Point, betas: np.ndarray) -> dict:
+def reference_fractions(point: Point, betas: np.ndarray) -> dict:
     """Fractions of the reference labels over the point's trial cues, for each of ``betas``."""
     c = point.config
-    cues = [recall.trial_cue(point, r)[1] for r in range(c.trials)]
+    cues = [trial_cue(point, r)[1] for r in range(c.trials)]
     out = {lab: np.zeros(len(betas)) for lab in REFERENCE_LABELS}
     for k, beta in enumerate(betas):
         for cue in cues:
@@ -296,14 +317,14 @@ def reference_fractions(point: recall.Point, betas: np.ndarray) -> dict:
     return out
 
 
-def boundaries_table(res: dict, table: pd.DataFrame, n_fine: int = 60) -> pd.DataFrame:
+def boundaries_table(results, table: pd.DataFrame, n_fine: int = 60) -> pd.DataFrame:
     """Per value of the other controls: beta of the global-average -> metastable boundary (global
     fraction falls below 1/2) and of the metastable -> retrieval boundary (retrieval fraction rises
     above 1/2), spiking against the reference (on a fine beta grid from the same cues), and ratios."""
     if table.empty or "beta" not in table:
         return pd.DataFrame()
-    others = [col for col in _controls(res) if col != "beta"]
-    points = {pt.index: pt for pt in res["points"]}
+    others = [col for col in _controls(results) if col != "beta"]
+    points = {pt.index: pt for pt in results.points}
     rows = []
     for key, g in (table.groupby(others) if others else [((), table)]):
         key = key if isinstance(key, tuple) else (key,)
@@ -323,18 +344,18 @@ def boundaries_table(res: dict, table: pd.DataFrame, n_fine: int = 60) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def stability_table(res: dict) -> pd.DataFrame:
+def stability_table(results) -> pd.DataFrame:
     """Per kick point: return rate, time to return and the reference's return rate; then per beta
     the basin (largest kicked fraction returned from in >= 90 % of trials), spiking and reference."""
-    t = res["trials"]
+    t = results.trials
     if "reference_returns" not in t:
         return pd.DataFrame()
     t = t[t["reference_returns"].notna()]
-    summary = res["summary"].set_index("point")
+    summary = results.summary.set_index("point")
     beta_col = "beta"
     rows = []
     for point, g in t.groupby("point"):
-        beta = float(summary.loc[point, beta_col]) if beta_col in summary else float(res["points"][0].params.beta)
+        beta = float(summary.loc[point, beta_col]) if beta_col in summary else float(results.points[0].params.beta)
         rows.append({"beta": beta, "kick_fraction": float(g["kick_fraction"].iloc[0]), "trials": len(g),
                      "overlap_before_kick": g["overlap_before_kick"].mean(),
                      "min_overlap_after_kick": g["min_overlap_after_kick"].mean(),
@@ -358,55 +379,27 @@ def basin(g: pd.DataFrame, column: str) -> float:
     return best
 
 
-def report(res: dict) -> str:
+def report(results) -> str:
     lines = []
-    table = res.get("regimes", pd.DataFrame())
+    table = results.tables.get("regimes", pd.DataFrame())
     if not table.empty:
         found = sorted(set(table["label"]))
         lines.append(f"regimes found ({len(found)}): {', '.join(found)}")
-        controls = [c for c in _controls(res) if c in table]
+        controls = [c for c in _controls(results) if c in table]
         lines.append(table[[*controls, "label", "reference_label", "max_overlap", "attention_entropy", "rate_hz",
                             "cv", "chi", "n_switches"]].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    b = res.get("boundaries", pd.DataFrame())
+    b = results.tables.get("boundaries", pd.DataFrame())
     if not b.empty:
         lines.append("boundaries in beta (spiking / reference / ratio):")
         lines.append(b.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    s = res.get("stability", pd.DataFrame())
+    s = results.tables.get("stability", pd.DataFrame())
     if not s.empty:
         lines.append("stability to kicks:")
         lines.append(s.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     return "\n".join(lines)
 
 
-def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
-    from hopfield_brian import paradigm, plotting
-
-    params = paradigm.model_params(config.model) if params is None else params
-    points = prepare(config, params, grid)
-
-    def extra(res, stage):
-        res["regimes"] = regimes_table(res)
-        res["regimes"].to_csv(stage / "regimes.csv", index=False)
-        res["boundaries"] = boundaries_table(res, res["regimes"])
-        res["boundaries"].to_csv(stage / "boundaries.csv", index=False)
-        res["stability"] = stability_table(res)
-        if not res["stability"].empty:
-            res["stability"].to_csv(stage / "stability.csv", index=False)
-        if not res["regimes"].empty:
-            plotting.regimes_phase_figure(res["regimes"], _controls(res), stage / "phase.png")
-            plotting.regimes_examples_figure(res, stage / "examples.png")
-
-    res = recall.execute("regimes", config, params, grid, workers, quiet, extra, score, points)
-    if not quiet:
-        print(recall.report(res).splitlines()[0])
-        print(report(res))
-        print(f"results in {res['out']}")
-    return res
-
-
 if __name__ == "__main__":
-    import sys
-
     from hopfield_brian.cli import main as cli_main
 
     sys.exit(cli_main(["run", "regimes", *sys.argv[1:]]))

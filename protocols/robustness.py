@@ -17,15 +17,15 @@ per model to compare them.
 
 from __future__ import annotations
 
+import sys
+
 import brian2 as b2
 import numpy as np
 import pandas as pd
 
 from hopfield_brian import sweep
 from hopfield_brian.errors import ConfigError
-from hopfield_brian.protocols import recall
-
-HELP = "success against the strength of each noise type (cue, spikes, synapses, neurons)"
+from hopfield_brian.rate_protocol import RateProtocol
 
 STRENGTHS = {
     "cue_noise": [0.0, 0.1, 0.2, 0.3, 0.4],
@@ -41,22 +41,46 @@ STRENGTHS = {
 }
 
 
-def defaults(model: str) -> dict:
-    return {"trials": "20"} if model == "modern" else {"n_patterns": "10", "trials": "20"}
+class Robustness(RateProtocol):
+    """Success against the strength of each noise type, one noise at a time."""
 
+    name = "robustness"
+    help = "success against the strength of each noise type (cue, spikes, synapses, neurons)"
 
-def full_grid(config, grid):
-    """One point per (noise type, strength), the user's --sweep replacing default strengths."""
-    grid = dict(grid or {})
-    unknown = set(grid) - set(STRENGTHS)
-    if unknown:
-        raise ConfigError(f"robustness sweeps noise strengths only; not {', '.join(sorted(unknown))} "
-                          f"(noise types: {', '.join(STRENGTHS)})")
-    points = []
-    for name, default in STRENGTHS.items():
-        for value in grid.get(name, default):
-            points.append({name: value})
-    return points
+    @classmethod
+    def defaults(cls, model: str) -> dict:
+        return {"trials": "20"} if model == "modern" else {"n_patterns": "10", "trials": "20"}
+
+    def default_grid(self, config, grid):
+        """One point per (noise type, strength), the user's sweep replacing default strengths."""
+        if isinstance(grid, list):  # already one point per noise type and strength
+            return grid
+        grid = dict(grid or {})
+        unknown = set(grid) - set(STRENGTHS)
+        if unknown:
+            raise ConfigError(f"robustness sweeps noise strengths only; not {', '.join(sorted(unknown))} "
+                              f"(noise types: {', '.join(STRENGTHS)})")
+        return [{name: value} for name, default in STRENGTHS.items() for value in grid.get(name, default)]
+
+    def tables(self, results) -> dict:
+        return {"robustness": robustness_table(results, self.grid)}
+
+    def figures(self, results) -> dict:
+        from hopfield_brian import plotting
+
+        return {"robustness": plotting.robustness_figure(results.tables["robustness"], self.config)}
+
+    def report(self, results) -> str:
+        table = results.tables["robustness"]
+        lines = [super().report(results).splitlines()[0],
+                 table.to_string(index=False, float_format=lambda v: f"{v:.3g}")]
+        bad = monotone_violations(table)
+        lines.append("success never improves with noise beyond the 95% bands" if bad.empty else
+                     f"success improves with noise beyond the 95% bands at:\n{bad.to_string(index=False)}")
+        gap = cue_flip_gap(table)
+        lines.append("spiking success is at least the numpy reference's at every cue-flip strength" if gap == 0 else
+                     f"spiking success is below the numpy reference's by up to {gap:.2f} over cue-flip strengths")
+        return "\n".join(lines)
 
 
 def noise_of(point: dict) -> tuple[str, object]:
@@ -64,14 +88,14 @@ def noise_of(point: dict) -> tuple[str, object]:
     return name, value
 
 
-def robustness_table(res: dict, grid: list[dict]) -> pd.DataFrame:
+def robustness_table(results, grid: list[dict]) -> pd.DataFrame:
     """Summary rows labelled with their noise type and strength (weight_bits 0 shown as 32: full precision)."""
-    summary = res["summary"].copy()
+    summary = results.summary.copy()
     labels = [noise_of(p) for p in grid]
     summary["noise"] = [name for name, _ in labels]
     summary["strength"] = [float(sweep.plain(v)) if isinstance(v, b2.Quantity) else  # Hz, ms
                            (32.0 if n == "weight_bits" and v == 0 else float(v)) for n, v in labels]
-    ref = res["trials"].groupby("point")["reference_final_overlap"].mean()
+    ref = results.trials.groupby("point")["reference_final_overlap"].mean()
     summary["reference_final_overlap_mean"] = summary["point"].map(ref)
     keep = ["noise", "strength", "trials", "success_rate", "success_ci_low", "success_ci_high",
             "final_overlap_mean", "final_overlap_sd", "reference_success_rate", "reference_final_overlap_mean",
@@ -96,25 +120,13 @@ def monotone_violations(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["noise", "strength"])
 
 
-def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
-    from hopfield_brian import plotting
-
-    res = recall.execute_with_table("robustness", "robustness", lambda r: robustness_table(r, grid),
-                                    plotting.robustness_figure, config, params, grid, workers, quiet)
-    if not quiet:
-        print(recall.report(res).splitlines()[0])
-        print(res["robustness"].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-        bad = monotone_violations(res["robustness"])
-        print("success never improves with noise beyond the 95% bands" if bad.empty else
-              f"success improves with noise beyond the 95% bands at:\n{bad.to_string(index=False)}")
-        gap = cue_flip_gap(res["robustness"])
-        print("spiking success is at least the numpy reference's at every cue-flip strength" if gap == 0 else
-              f"spiking success is below the numpy reference's by up to {gap:.2f} over cue-flip strengths")
-        print(f"results in {res['out']}")
-    return res
-
-
 def cue_flip_gap(table: pd.DataFrame) -> float:
     """Largest shortfall of spiking success below the numpy reference over cue-flip strengths (0 if none)."""
     g = table[table["noise"] == "cue_noise"]
     return float(np.max(np.maximum(g["reference_success_rate"] - g["success_rate"], 0.0))) if len(g) else 0.0
+
+
+if __name__ == "__main__":
+    from hopfield_brian.cli import main as cli_main
+
+    sys.exit(cli_main(["run", "robustness", *sys.argv[1:]]))

@@ -25,6 +25,7 @@ memories (a run-time array). Runnable as ``hopfield-brian run sequence``.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,51 +34,39 @@ from brian2 import Hz, Quantity, ms
 
 from hopfield_brian import paradigm, sweep
 from hopfield_brian import spatiotemporal as st
-from hopfield_brian.config import qty
+from hopfield_brian.config import param
 from hopfield_brian.delay_model import DelayModel
+from hopfield_brian.delay_protocol import (REPLAY_MEASURE, DelayProtocol, Point, cue_spikes, delay_params,
+                                           replay_scores, synaptic_events)
 from hopfield_brian.equations.delay_memory import DelayParams
 from hopfield_brian.errors import ConfigError
-from hopfield_brian.protocols import spatiotemporal as spt
-from hopfield_brian.simulator import Trial
+from hopfield_brian.simulator import DEVICES
 
-HELP = "store sequences of spike-time patterns, cue the first element, score order and timing"
 SUCCESS_THRESHOLD = 0.9
 SEQUENCE_COUNTS = (1, 3, 10, 30, 100, 300)
 SEQUENCE_LENGTHS = (2, 5, 10, 20)
-
-STRUCTURAL = ("n_features", "cycle", "active_fraction", "seed", "dt", "device", "tau_memory", "tau_feature",
-              "tau_inhibition", "eta_inhibition", "value_weight", "memory_refractory", "feature_refractory",
-              "tolerance")
-
-
-# No rate model runs here: its parameters (--set beta=...) and --model classical are refused.
-MODEL_PARAMETERS = False
-
-
-def defaults(model: str) -> dict:
-    return {}
 
 
 @dataclass(frozen=True)
 class SequenceConfig(DelayParams):
     """Everything a sequence run depends on (the delay model's parameters included)."""
 
-    model: str = "modern"  # no rate model runs here: only the default, modern, is accepted
-    n_features: int = 100  # feature neurons N
-    n_sequences: int = 10  # stored sequences S
-    sequence_length: int = 5  # patterns per sequence L (>= 2)
-    cycle: Quantity = qty(20 * ms)  # cycle length T: latencies lie in [dt, T)
-    active_fraction: float = 0.2  # fraction of feature neurons that spike in a pattern
-    cue_keep: float = 1.0  # fraction of the first element's spikes in the cue
-    cue_deletion: float = 0.0  # probability that a cue spike is deleted
-    cue_jitter: Quantity = qty(1 * ms)  # std of Gaussian jitter on the cue spikes
-    background_rate: Quantity = qty(0 * Hz)  # rate of extra background spikes per feature neuron
-    tolerance: Quantity = qty(5 * ms)  # a replayed spike matches a stored one within this
-    trials: int = 20  # trials per parameter point
-    seed: int = 0  # master seed: patterns, cued sequences, cues and spikes
-    dt: Quantity = qty(0.1 * ms)  # simulation time step
-    device: str = "cpp_standalone"  # 'runtime', 'cpp_standalone' or 'cuda_standalone'
-    out: str = ""  # output folder (default results/sequence/delay-<time>)
+    model: str = param("modern", "no rate model runs here: only the default, modern, is accepted", sweepable=False)
+    n_features: int = param(100, "feature neurons N", low=1, structural=True)
+    n_sequences: int = param(10, "stored sequences S", low=1)
+    sequence_length: int = param(5, "patterns per sequence L (>= 2)", low=2)
+    cycle: Quantity = param(20 * ms, "cycle length T: latencies lie in [dt, T)", low=0 * ms, strict=True, structural=True)
+    active_fraction: float = param(0.2, "fraction of feature neurons that spike in a pattern", low=0.0, high=1.0, structural=True)
+    cue_keep: float = param(1.0, "fraction of the first element's spikes in the cue", low=0.0, high=1.0)
+    cue_deletion: float = param(0.0, "probability that a cue spike is deleted", low=0.0, high=1.0)
+    cue_jitter: Quantity = param(1 * ms, "std of Gaussian jitter on the cue spikes", low=0 * ms)
+    background_rate: Quantity = param(0 * Hz, "rate of extra background spikes per feature neuron", low=0 * Hz)
+    tolerance: Quantity = param(5 * ms, "a replayed spike matches a stored one within this", low=0 * ms, strict=True, structural=True)
+    trials: int = param(20, "trials per parameter point", low=1, sweepable=False)
+    seed: int = param(0, "master seed: patterns, cued sequences, cues and spikes", structural=True)
+    dt: Quantity = param(0.1 * ms, "simulation time step", low=0 * ms, strict=True, structural=True)
+    device: str = param("cpp_standalone", "'runtime', 'cpp_standalone' or 'cuda_standalone'", choices=DEVICES, structural=True, sweepable=False)
+    out: str = param("", "output folder (default results/sequence/delay-<time>)", sweepable=False)
 
     @property
     def patterns(self) -> str:
@@ -85,21 +74,76 @@ class SequenceConfig(DelayParams):
         return ""
 
 
-CONFIG = SequenceConfig
+class Sequence(DelayProtocol):
+    """Store sequences of spike-time patterns, cue the first element, score order and timing."""
 
+    name = "sequence"
+    help = "store sequences of spike-time patterns, cue the first element, score order and timing"
+    config_class = SequenceConfig
 
-def full_grid(config, grid):
-    """The user's grid, or the default: S sequences at the base L, and L at the base S."""
-    if grid:
-        return grid
-    return ([{"n_sequences": s} for s in SEQUENCE_COUNTS]
-            + [{"sequence_length": n} for n in SEQUENCE_LENGTHS if n != config.sequence_length])
+    def default_grid(self, config, grid):
+        """The user's grid, or the default: S sequences at the base L, and L at the base S."""
+        if grid:
+            return grid
+        return ([{"n_sequences": s} for s in SEQUENCE_COUNTS]
+                + [{"sequence_length": n} for n in SEQUENCE_LENGTHS if n != config.sequence_length])
 
+    def validate(self, config, params=None) -> None:
+        if config.model != "modern":
+            raise ConfigError(f"--model {config.model}: the sequence protocol runs the delay memory only, no rate model")
+        super().validate(config, params)
 
-@dataclass
-class Point(spt.Point):
-    length: int = 0  # sequence length L of this point
-    build_length: int = 0  # L of the build
+    def models(self, points: list[Point]) -> None:
+        """One model holding the largest set (S_max sequences of L_max); smaller points silence the rest."""
+        c = points[0].config
+        s_max = max(pt.config.n_sequences for pt in points)
+        l_max = max(pt.config.sequence_length for pt in points)
+        seq = sequence_latencies(c, s_max, l_max)
+        keys = seq.reshape(s_max * l_max, -1)
+        values = np.concatenate([seq[:, 1:], np.full((s_max, 1, c.n_features), np.nan)], axis=1)
+        model = DelayModel(delay_params(c), keys, values.reshape(s_max * l_max, -1), cycle=c.cycle, dt=c.dt)
+        s_idx, k_idx = np.divmod(np.arange(s_max * l_max), l_max)
+        for pt in points:
+            pt.model, pt.length, pt.build_length = model, pt.config.sequence_length, l_max
+            pt.n_stored = pt.config.n_sequences
+            alive = (s_idx < pt.config.n_sequences) & (k_idx < pt.length - 1)
+            pt.alive = None if alive.all() else alive.astype(float)
+
+    def duration(self, point: Point) -> float:
+        """The cue cycle, L_build - 1 replay cycles and the tolerance (s)."""
+        return point.build_length * point.model.period + float(point.config.tolerance)
+
+    def trial_cue(self, point: Point, repeat: int):
+        """The cued sequence and the cue (from its first element) of trial ``repeat``."""
+        rng = paradigm.trial_rng(point.config.seed, repeat)
+        s = int(rng.integers(point.config.n_sequences))
+        return s, cue_spikes(point.model.keys[s * point.build_length], point.config, rng)
+
+    def score_trial(self, point: Point, repeat: int, key, spikes: dict) -> dict:
+        return score(point, key, spikes)
+
+    def summarise(self, trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
+        return summarise(trials, swept)
+
+    def figures(self, results) -> dict:
+        from hopfield_brian import plotting
+
+        first = results.points[0]
+        row = results.trials.iloc[0]
+        figs = {"raster": plotting.sequence_raster(first.model, int(row["sequence"]), first.length,
+                                                   first.build_length, results.spike_table(trial=int(row["trial"])))}
+        if set(results.swept) <= {"n_sequences", "sequence_length"}:  # the default curves
+            figs["curves"] = plotting.sequence_curves(results.summary, results.swept)
+        else:
+            figs["sweep"] = plotting.sweep_figure(results.trials, results.swept, REPLAY_MEASURE, "sequence sweep")
+        return figs
+
+    def report(self, results) -> str:
+        t = results.trials
+        return "\n".join([f"sequence recall: {len(t)} trials, in order {t['success'].mean():.0%}, median timing "
+                          f"error {t['median_error_ms'].median():.2f} ms, {results.info['compilations']} "
+                          f"compilation(s) ({results.info['build_time_s']:.0f} s), wall {results.wall_s:.1f} s",
+                          results.summary.to_string(index=False, float_format=lambda v: f"{v:.3g}")])
 
 
 def sequence_latencies(config, n_sequences: int, length: int) -> np.ndarray:
@@ -109,54 +153,7 @@ def sequence_latencies(config, n_sequences: int, length: int) -> np.ndarray:
     return lat.reshape(n_sequences, length, config.n_features)
 
 
-def prepare(config: SequenceConfig, grid=None) -> list[Point]:
-    points = [Point(**vars(p)) for p in spt._points(config, grid)]
-    groups: dict[tuple, list[Point]] = {}
-    for pt in points:
-        c = pt.config
-        if c.model != "modern":
-            raise ConfigError(f"--model {c.model}: the sequence protocol runs the delay memory only, no rate model")
-        spt.validate_common(c)
-        if c.n_sequences < 1 or c.sequence_length < 2:
-            raise ConfigError(f"n_sequences must be >= 1 and sequence_length >= 2, got {c.n_sequences} "
-                              f"and {c.sequence_length}")
-        groups.setdefault(tuple(repr(getattr(c, k)) for k in STRUCTURAL), []).append(pt)
-    for pts in groups.values():
-        c = pts[0].config
-        s_max = max(pt.config.n_sequences for pt in pts)
-        l_max = max(pt.config.sequence_length for pt in pts)
-        seq = sequence_latencies(c, s_max, l_max)
-        keys = seq.reshape(s_max * l_max, -1)
-        values = np.concatenate([seq[:, 1:], np.full((s_max, 1, c.n_features), np.nan)], axis=1)
-        model = DelayModel(spt.delay_params(c), keys, values.reshape(s_max * l_max, -1), cycle=c.cycle, dt=c.dt)
-        s_idx, k_idx = np.divmod(np.arange(s_max * l_max), l_max)
-        for pt in pts:
-            pt.model, pt.length, pt.build_length = model, pt.config.sequence_length, l_max
-            pt.n_stored = pt.config.n_sequences
-            alive = (s_idx < pt.config.n_sequences) & (k_idx < pt.length - 1)
-            pt.alive = None if alive.all() else alive.astype(float)
-    return points
-
-
-def duration(point: Point) -> float:
-    """The cue cycle, L_build - 1 replay cycles and the tolerance (s)."""
-    return point.build_length * point.model.period + float(point.config.tolerance)
-
-
-def _jobs(point: Point, repeats):
-    c = point.config
-    arrays = {"alive_memory": point.alive} if point.alive is not None else None
-    for r in repeats:
-        rng = paradigm.trial_rng(c.seed, r)
-        s = int(rng.integers(c.n_sequences))
-        first = point.model.keys[s * point.build_length]
-        cue = st.partial_cue(first, c.cue_keep, rng)
-        cue = st.delete(cue, c.cue_deletion, rng)
-        cue = st.jitter(cue, float(c.cue_jitter), rng, float(c.cycle), float(c.dt))
-        yield (s, cue), Trial(cue, paradigm.trial_seed(c.seed, r), spt.run_values(point), arrays)
-
-
-def score(point: Point, repeat: int, info, spikes: dict, fanout: dict) -> dict:
+def score(point: Point, info, spikes: dict) -> dict:
     """Order of the memory spikes, and the replay of every element after the first."""
     s, cue = info
     model, c, L, lb = point.model, point.config, point.length, point.build_length
@@ -174,7 +171,7 @@ def score(point: Point, repeat: int, info, spikes: dict, fanout: dict) -> dict:
             stop = mt[k] if k < mt.size else start + P + tol
         else:
             start = stop = np.inf
-        elements.append(spt.replay_scores(model.keys[s * lb + k], fi, ft, start, stop, k * P, tol))
+        elements.append(replay_scores(model.keys[s * lb + k], fi, ft, start, stop, k * P, tol))
     ok = [e["success"] for e in elements]
     errs = [e["median_error"] for e in elements if not np.isnan(e["median_error"])]
     recalled = 0
@@ -191,7 +188,7 @@ def score(point: Point, repeat: int, info, spikes: dict, fanout: dict) -> dict:
             "false_fraction": float(np.mean([e["false_fraction"] for e in elements])),
             "van_rossum": float(np.mean([e["van_rossum"] for e in elements])),
             "n_memory_spikes": int(mt.size), "n_spikes": int(fi.size + mi.size),
-            "synaptic_events": spt.synaptic_events(point, spikes),
+            "synaptic_events": synaptic_events(point, spikes),
             "time_to_last_element_ms": float(L * P * 1e3)}
 
 
@@ -210,55 +207,7 @@ def summarise(trials: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def build_only(config, params=None, grid=None) -> list:
-    """``--build-only``: compile every structure of the run, write no results."""
-    return spt.build_structures(prepare(config, grid), duration)
-
-
-def run_trials(config: SequenceConfig, grid=None, workers=None) -> dict:
-    """In-memory run (no files)."""
-    from hopfield_brian.sweep import MemoryStore, store_sizes
-
-    points = prepare(config, grid)
-    store = MemoryStore(**store_sizes(points))
-    stats = spt.run_points(points, store, jobs=_jobs, score=score, duration_of=duration, workers=workers)
-    return {"trials": store.trials(), "spikes": store.spike_table(), "points": points, **stats}
-
-
-def main(config: SequenceConfig, params=None, grid=None, workers=None, quiet=False) -> dict:
-    """Run (or resume) the sequence protocol; ``params`` (rate-model parameters of the command line)
-    are not used."""
-    from hopfield_brian import plotting
-
-    grid = full_grid(config, grid)
-    points = prepare(config, grid)
-
-    def extra(res, stage):
-        first = res["points"][0]
-        row = res["trials"].iloc[0]
-        plotting.sequence_raster(first.model, int(row["sequence"]), first.length, first.build_length,
-                                 res["store"].spike_table(trial=int(row["trial"])), stage / "raster.png")
-        if set(res["swept"]) <= {"n_sequences", "sequence_length"}:  # the default curves
-            plotting.sequence_curves(res["summary"], res["swept"], stage / "curves.png")
-        else:
-            plotting.sweep_figure(res["trials"], res["swept"], stage / "sweep.png",
-                                  spt.REPLAY_MEASURE, "sequence sweep")
-
-    res = spt.execute("sequence", config, points, grid, jobs=_jobs, score=score, duration_of=duration,
-                      summarise_fn=summarise, extra_files=extra, workers=workers, quiet=quiet)
-    if not quiet:
-        t = res["trials"]
-        print(f"sequence recall: {len(t)} trials, in order {t['success'].mean():.0%}, median timing error "
-              f"{t['median_error_ms'].median():.2f} ms, {res['compilations']} compilation(s) "
-              f"({res['build_time_s']:.0f} s), wall {res['wall_s']:.1f} s")
-        print(res["summary"].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-        print(f"results in {res['out']}")
-    return res
-
-
 if __name__ == "__main__":
-    import sys
-
     from hopfield_brian.cli import main as cli_main
 
     sys.exit(cli_main(["run", "sequence", *sys.argv[1:]]))

@@ -23,34 +23,53 @@ keys with the patterns.
 
 from __future__ import annotations
 
+import sys
+
 import brian2 as b2
 import numpy as np
 import pandas as pd
 
 from hopfield_brian import energy, reference, storage, sweep
-from hopfield_brian.protocols import recall
+from hopfield_brian.rate_protocol import RateProtocol, storage_params
 
-HELP = "memories learned by plasticity; forgetting curves (learning rate: classical, decay: modern)"
-DEFAULT_MODEL = "classical"
 AGES = (0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 29)  # ages cued by default (recent ones densely)
 
 
-def defaults(model: str) -> dict:
-    common = {"storage": "hebbian", "n_features": "200", "n_patterns": "30", "cue_noise": "0.1", "trials": "10"}
-    return common | ({"weight_bound": "8"} if model == "classical" else {})
+class Storage(RateProtocol):
+    """Memories learned by plasticity; forgetting curves."""
 
+    name = "storage"
+    help = "memories learned by plasticity; forgetting curves (learning rate: classical, decay: modern)"
+    default_model = "classical"
 
-def full_grid(config, grid):
-    """Targets spread over the ages (unless swept) times the curve parameter (unless swept): learning
-    rates for the classical network, forgetting rates for the modern one."""
-    grid = dict(grid or {})
-    if "cued_pattern" not in grid:
-        grid["cued_pattern"] = sorted({config.n_patterns - 1 - a for a in AGES if a < config.n_patterns})
-    if config.model == "classical" and "learning_rate" not in grid:
-        grid["learning_rate"] = [0.5, 1.0, 2.0, 4.0]
-    if config.model == "modern" and "forget_rate" not in grid:
-        grid["forget_rate"] = [0.0 * b2.Hz, 0.5 * b2.Hz, 1.0 * b2.Hz, 2.0 * b2.Hz]
-    return grid
+    @classmethod
+    def defaults(cls, model: str) -> dict:
+        common = {"storage": "hebbian", "n_features": "200", "n_patterns": "30", "cue_noise": "0.1", "trials": "10"}
+        return common | ({"weight_bound": "8"} if model == "classical" else {})
+
+    def default_grid(self, config, grid):
+        """Targets spread over the ages (unless swept) times the curve parameter (unless swept): learning
+        rates for the classical network, forgetting rates for the modern one."""
+        grid = dict(grid or {})
+        if "cued_pattern" not in grid:
+            grid["cued_pattern"] = sorted({config.n_patterns - 1 - a for a in AGES if a < config.n_patterns})
+        if config.model == "classical" and "learning_rate" not in grid:
+            grid["learning_rate"] = [0.5, 1.0, 2.0, 4.0]
+        if config.model == "modern" and "forget_rate" not in grid:
+            grid["forget_rate"] = [0.0 * b2.Hz, 0.5 * b2.Hz, 1.0 * b2.Hz, 2.0 * b2.Hz]
+        return grid
+
+    def tables(self, results) -> dict:
+        return {"forgetting": forgetting_table(results)}
+
+    def figures(self, results) -> dict:
+        from hopfield_brian import plotting
+
+        return {"forgetting": plotting.forgetting_figure(results.tables["forgetting"], self.config)}
+
+    def report(self, results) -> str:
+        return "\n".join([super().report(results).splitlines()[0],
+                          results.tables["forgetting"].to_string(index=False, float_format=lambda v: f"{v:.3g}")])
 
 
 def weight_correlation(point) -> float:
@@ -62,30 +81,23 @@ def weight_correlation(point) -> float:
     return float(np.corrcoef(point.model.couplings[off], analytic[off])[0, 1])
 
 
-def forgetting_table(res: dict) -> pd.DataFrame:
+def forgetting_table(results) -> pd.DataFrame:
     """Success against age per value of the curve parameter, with the learned weights' correlation."""
-    s = res["summary"].copy()
-    m = res["points"][0].config.n_patterns
+    s = results.summary.copy()
+    m = results.points[0].config.n_patterns
     s["age"] = m - 1 - s["cued_pattern"]
-    s["weight_correlation"] = [weight_correlation(pt) for pt in res["points"]]
+    s["weight_correlation"] = [weight_correlation(pt) for pt in results.points]
     # storage cost: every learning synapse updated every step (Loihi: 120 pJ per plastic update)
     s["plastic_updates"] = [storage.plastic_updates(pt.config.model, pt.config.n_patterns, pt.config.n_features,
-                                                    recall.storage_params(pt.config)) for pt in res["points"]]
+                                                    storage_params(pt.config)) for pt in results.points]
     s["storage_energy_loihi_uJ"] = s["plastic_updates"] * energy.TABLES["loihi"].cost("plastic_update") * 1e-6
-    curve = [c for c in sweep.parameter_columns(s.columns, res["swept"]) if c != "cued_pattern"]
+    curve = [c for c in sweep.parameter_columns(s.columns, results.swept) if c != "cued_pattern"]
     return s[[*curve, "age", "cued_pattern", "trials", "success_rate", "success_ci_low", "success_ci_high",
               "final_overlap_mean", "reference_success_rate", "weight_correlation", "plastic_updates",
-              "storage_energy_loihi_uJ"]].sort_values(
-        [*curve, "age"], ignore_index=True)
+              "storage_energy_loihi_uJ"]].sort_values([*curve, "age"], ignore_index=True)
 
 
-def main(config, params=None, grid=None, workers=None, quiet=False) -> dict:
-    from hopfield_brian import plotting
+if __name__ == "__main__":
+    from hopfield_brian.cli import main as cli_main
 
-    res = recall.execute_with_table("storage", "forgetting", forgetting_table, plotting.forgetting_figure,
-                                    config, params, grid, workers, quiet)
-    if not quiet:
-        print(recall.report(res).splitlines()[0])
-        print(res["forgetting"].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-        print(f"results in {res['out']}")
-    return res
+    sys.exit(cli_main(["run", "storage", *sys.argv[1:]]))

@@ -1,19 +1,14 @@
-"""Shared helpers: run recall trials in-process with explicit settings."""
-
-import dataclasses
+"""Shared helpers: run recall trials in-process with explicit settings, through the public API."""
 
 import pytest
 
-from hopfield_brian import paradigm
-from hopfield_brian.protocols.recall import RecallConfig, run_trials
+import hopfield_brian as hb
 
 
 def recall(model="modern", params=None, **config):
-    """Trials table (and the rest) of a recall run, nothing written to disk."""
+    """The Results of a recall run (nothing written to disk); ``params``: model parameters."""
     defaults = dict(trials=20, device="cpp_standalone")
-    cfg = RecallConfig(model=model, **(defaults | config))
-    p = dataclasses.replace(paradigm.model_params(model), **(params or {}))
-    return run_trials(cfg, p)
+    return hb.Recall(model=model, **(defaults | config | (params or {}))).run()
 
 
 @pytest.fixture
