@@ -199,8 +199,8 @@ class Spec:
     def range_text(self) -> str:
         if self.choices:
             return "one of " + ", ".join(self.choices)
-        lo = "" if self.low is None else show(self.low)
-        hi = "" if self.high is None else show(self.high)
+        lo = "" if self.low is None else _bound(self.low)
+        hi = "" if self.high is None else _bound(self.high)
         if lo and hi:
             return f"{'(' if self.strict else '['}{lo}, {hi}{')' if self.strict else ']'}"
         if lo:
@@ -221,6 +221,10 @@ class Spec:
             if self.low is not None and self.high is not None:
                 raise ConfigError(f"{name} must lie in {self.range_text()}, got {show(value)}")
             raise ConfigError(f"{name} must be {self.range_text()}, got {show(value)}")
+
+
+def _bound(value) -> str:
+    return show(value) if isinstance(value, b2.Quantity) else f"{value:g}"
 
 
 _SPEC_KEY = "hopfield_brian"

@@ -115,7 +115,10 @@ def _sweep_items(sweep) -> dict | list:
 def parse_sweep(items, instances: list):
     """``{'beta': '0.05,0.1', 'cue_noise': [0, 0.2]}`` -> ``{'beta': [0.05, 0.1], 'cue_noise': [0.0, 0.2]}``;
     a string ``START:STOP:COUNT`` gives COUNT evenly spaced values (units allowed: ``50ms:150ms:3``).
-    A list of points is checked value by value and stays a list."""
+    A list of points is checked value by value and stays a list; a list of ``NAME=VALUES`` strings is
+    read as the command line's ``--sweep`` options."""
+    if isinstance(items, list) and all(isinstance(item, str) for item in items):
+        items = _sweep_items(items)
     if isinstance(items, list):
         return [{name: cfg.coerce(v, _default_of(name, instances), name) for name, v in point.items()}
                 for point in items]

@@ -60,16 +60,10 @@ def test_batches_hold_only_trials_that_share_values_and_arrays():
 def test_delay_memory_trials_have_the_same_spikes_in_any_batch():
     """The delay-line memory keeps spikes in flight in its queues: each pass empties them, so a
     batched trial still equals the trial run alone (background spikes and cue jitter in play)."""
-    from hopfield_brian import simulator
-    from hopfield_brian.protocols import spatiotemporal as spt
+    import hopfield_brian as hb
 
-    cfg = spt.SpatiotemporalConfig(trials=6, n_features=40, n_patterns=8, background_rate=10 * b2.Hz)
-    spikes = {}
-    for batch in (1, 4):
-        simulator.set_batch(batch)
-        try:
-            spikes[batch] = spt.run_trials(cfg)["spikes"]
-        finally:
-            simulator.set_batch(None)
+    exp = hb.Spatiotemporal(trials=6, n_features=40, n_patterns=8, background_rate=10 * b2.Hz, compare_rate=False,
+                            sweep=[{}])
+    spikes = {batch: exp.run(batch=batch).spikes for batch in (1, 4)}
     assert len(spikes[1]) > 100 and spikes[1]["trial"].nunique() == 6
     assert spikes[1].equals(spikes[4])

@@ -38,7 +38,7 @@ def test_classical_capacity_reference_near_0138_and_spiking_ratio_reported(tmp_p
 @pytest.mark.parametrize("model", ["classical", "modern"])
 def test_the_default_cue_alone_does_not_pass_for_a_retrieval(model):
     """A network that kept the cue would otherwise count as retrieving."""
-    noise, n = float(capacity.defaults(model)["cue_noise"]), int(capacity.defaults(model)["n_features"])
+    noise, n = float(capacity.Capacity.defaults(model)["cue_noise"]), int(capacity.Capacity.defaults(model)["n_features"])
     stored = pat.generate("bipolar", 5, n, 0.5, seed=0)
     cue = paradigm.make_cue(stored, "bipolar", 0, noise, 0.0, np.random.default_rng(0))
     assert not paradigm.score(stored, "bipolar", 0, cue)["success"]
@@ -80,26 +80,26 @@ def test_success_never_improves_with_noise_and_8_bits_cost_at_most_2_points(mode
     assert abs(bits[32.0] - bits[8.0]) <= 0.02
     assert set(table["noise"]) == set(robustness.STRENGTHS)
     assert (out / "robustness.png").is_file()
-    gap = robustness.cue_flip_gap(table)
-    print(f"{model}: spiking success below the numpy reference by up to {gap:.2f} over cue flips")
+    flips = table[table["noise"] == "cue_noise"].set_index("strength")
+    assert (flips.loc[[0.0, 0.1], "success_rate"] >= 0.9).all(), flips  # light cue noise is recalled
+    # the zero-temperature reference may beat the noisy spiking network at the basin's edge, by little:
+    # measured 0.20 (modern) and 0.25 (classical) with 20 trials per strength
+    assert robustness.cue_flip_gap(table) <= 0.35, flips
 
 
-def test_capacity_figure_keeps_its_axis_when_the_smallest_load_already_fails(tmp_path, monkeypatch):
+def test_capacity_figure_keeps_its_axis_when_the_smallest_load_already_fails():
     """A measured capacity of 0 (the smallest M fails) gets a legend entry, not a line at M = 0 that
     stretched the modern model's log axis down to 2^-49."""
     from types import SimpleNamespace
 
     from hopfield_brian import plotting
 
-    figures = []
-    monkeypatch.setattr(plotting.plt, "close", figures.append)
     summary = pd.DataFrame({"point": [0, 1, 2], "n_patterns": [16, 64, 256], "success_rate": [0.0, 0.0, 0.0],
                             "success_ci_low": [0.0] * 3, "success_ci_high": [0.3] * 3,
                             "reference_success_rate": [1.0, 1.0, 0.0]})
     table = pd.DataFrame({"capacity_spiking": [0], "capacity_reference": [64], "theory": [np.inf]})
-    plotting.capacity_figure(summary, ["n_patterns"], table, SimpleNamespace(model="modern", n_features=64),
-                             tmp_path / "capacity.png")
-    ax = figures[0].axes[0]
+    fig = plotting.capacity_figure(summary, ["n_patterns"], table, SimpleNamespace(model="modern", n_features=64))
+    ax = fig.axes[0]
     assert ax.get_xlim()[0] > 4  # the axis spans the loads tested, not 2^-49
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "capacity, spiking: below the smallest M tested" in labels and "capacity, reference: 64" in labels

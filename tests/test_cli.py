@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hopfield_brian import cli, sweep
-from hopfield_brian.protocols import recall
+from hopfield_brian import cli, engine, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--set", "n_features=32", "--set", "n_patterns=4", "--set", "t_free=60ms", "--set", "readout_window=20ms"]
@@ -37,11 +36,11 @@ def no_run(monkeypatch):
     """Replace running the trials by raising Ran; returns the points that would have run."""
     given = []
 
-    def refuse(groups, *args, **kwargs):
-        given.extend(pt for group in groups for pt in group)
+    def refuse(protocol, points, *args, **kwargs):
+        given.extend(points)
         raise Ran(f"the trials started ({len(given)} points)")
 
-    monkeypatch.setattr(sweep, "run_grouped", refuse)
+    monkeypatch.setattr(engine, "run_trials", refuse)
     return given
 
 
@@ -153,7 +152,7 @@ def test_a_changed_input_file_is_another_run(tmp_path, monkeypatch, capsys):
     def interrupt(*args, **kwargs):  # run.json is written, then Ctrl-C before any trial
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(recall, "run", interrupt)
+    monkeypatch.setattr(engine, "run_trials", interrupt)
     assert cli.main(["run", "recall", "--trials", "1", "--quiet", "--out", "plain"]) == 130
     assert sorted(json.loads((tmp_path / "plain" / "run.json").read_text())) == [
         "config", "model_params", "protocol", "sweep"]  # no input file: the identity keeps its form
@@ -261,9 +260,7 @@ def test_a_set_value_the_default_grid_would_replace_is_refused(protocol, name, t
 
 
 def test_a_rerun_with_other_parameters_names_what_differs(tmp_path, monkeypatch, capsys):
-    from hopfield_brian import sweep
-
-    monkeypatch.setattr(sweep, "run_grouped", lambda *a, **k: (_ for _ in ()).throw(AssertionError("ran")))
+    monkeypatch.setattr(engine, "run_trials", lambda *a, **k: (_ for _ in ()).throw(AssertionError("ran")))
     first = sweep.FolderStore(tmp_path / "run", {"protocol": "recall", "config": {"trials": 5, "beta": 0.1},
                                                  "sweep": {}})
     first.close()

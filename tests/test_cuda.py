@@ -32,7 +32,7 @@ def test_cuda_agrees_with_cpp_standalone_statistically():
     from conftest import recall
 
     common = dict(n_features=64, n_patterns=24, cue_noise=0.35, trials=40)
-    cpp = recall("modern", {"beta": 0.16}, device="cpp_standalone", **common)["trials"]
-    gpu = recall("modern", {"beta": 0.16}, device="cuda_standalone", **common)["trials"]
+    cpp = recall("modern", {"beta": 0.16}, device="cpp_standalone", **common).trials
+    gpu = recall("modern", {"beta": 0.16}, device="cuda_standalone", **common).trials
     p = (cpp["success"].mean() + gpu["success"].mean()) / 2
     assert abs(cpp["success"].mean() - gpu["success"].mean()) <= 3 * (2 * p * (1 - p) / 40) ** 0.5 + 1e-9

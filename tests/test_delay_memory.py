@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from brian2 import ms
 
+import hopfield_brian as hb
 from hopfield_brian import spatiotemporal as st
 from hopfield_brian.cli import main as cli
 from hopfield_brian.delay_model import DelayModel
@@ -65,8 +66,8 @@ def test_model_rejects_delays_below_dt_and_off_grid_latencies():
 
 
 def test_one_build_serves_every_load_and_jitter():
-    cfg = spt.SpatiotemporalConfig(trials=2)
-    points = spt.prepare(cfg, spt.full_grid(cfg, None))
+    exp = hb.Spatiotemporal(trials=2)
+    points = exp.prepare(exp.config, exp.params, exp.grid)
     by_structure = {}
     for pt in points:
         by_structure.setdefault((pt.config.n_features, float(pt.config.cycle)), set()).add(id(pt.model))
@@ -81,24 +82,23 @@ def test_one_build_serves_every_load_and_jitter():
 @pytest.fixture(scope="module")
 def base_run():
     """Default parameters: N = 100, M = 100, T = 20 ms, half cue with 1 ms jitter; plus jitter points."""
-    cfg = spt.SpatiotemporalConfig(trials=20, seed=0)
     grid = [{}, {"cue_jitter": 0 * ms}, {"cue_jitter": 3 * ms}, {"n_patterns": 1000}, {"cue_keep": 0.3}]
-    return spt.run_trials(cfg, grid)
+    return hb.Spatiotemporal(trials=20, seed=0, compare_rate=False, sweep=grid).run()
 
 
 def test_half_cue_with_jitter_replays_the_pattern_in_time(base_run):
-    t = base_run["trials"]
+    t = base_run.trials
     base = t[t["point"] == 0]
     assert len(base) == 20 and (base["cue_spikes"] == 10).all()  # half of K = 20 spikes
     assert base["median_error_ms"].median() <= 2.0
     assert base["completeness"].mean() >= 0.9
     assert base["success"].mean() >= 0.9
     assert base["winner_correct"].all()
-    assert base_run["compilations"] == 1  # every point on one build
+    assert base_run.info["compilations"] == 1  # every point on one build
 
 
 def test_jitter_degrades_timing_and_loads_share_the_build(base_run):
-    s = spt.summarise(base_run["trials"], ["cue_jitter", "n_patterns", "cue_keep"])
+    s = spt.summarise(base_run.trials, ["cue_jitter", "n_patterns", "cue_keep"])
     exact = s[s["point"] == 1].iloc[0]
     assert exact["success_rate"] == 1.0 and exact["median_error_ms"] < 0.2  # exact timing without jitter
     assert s[s["point"] == 2]["success_rate"].iloc[0] < exact["success_rate"]  # 3 ms jitter hurts
@@ -107,21 +107,19 @@ def test_jitter_degrades_timing_and_loads_share_the_build(base_run):
 
 @pytest.mark.slow
 def test_sequence_of_five_recalled_in_order():
-    cfg = sq.SequenceConfig(trials=20, n_sequences=10, sequence_length=5, seed=0)
-    res = sq.run_trials(cfg, [{}])
-    t = res["trials"]
+    res = hb.Sequence(trials=20, n_sequences=10, sequence_length=5, seed=0, sweep=[{}]).run()
+    t = res.trials
     assert (t["length"] == 5).all()
     assert t["success"].mean() >= 0.9  # all 4 transitions in order, each element replayed in time
     assert t["median_error_ms"].median() <= 2.0
-    assert res["compilations"] == 1
+    assert res.info["compilations"] == 1
 
 
 @pytest.mark.slow
 def test_capacity_curve_falls_at_small_n():
-    cfg = spt.SpatiotemporalConfig(trials=20, n_features=25, seed=0)
-    res = spt.run_trials(cfg, [{"n_patterns": m} for m in (3, 30, 3000)])
-    s = spt.summarise(res["trials"], ["n_patterns"])
-    assert res["compilations"] == 1
+    res = hb.Spatiotemporal(trials=20, n_features=25, seed=0, sweep={"n_patterns": [3, 30, 3000]}).run()
+    s = spt.summarise(res.trials, ["n_patterns"])
+    assert res.info["compilations"] == 1
     assert s["success_rate"].iloc[0] >= 0.9
     assert s["success_rate"].iloc[-1] < s["success_rate"].iloc[0]
 

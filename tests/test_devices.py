@@ -16,13 +16,13 @@ def _small(device, **extra):
 
 def test_same_seed_same_device_gives_identical_spikes():
     a, b = _small("cpp_standalone", trials=3), _small("cpp_standalone", trials=3)
-    assert a["spikes"].equals(b["spikes"])
+    assert a.spikes.equals(b.spikes)
     c = _small("cpp_standalone", trials=3, seed=1)
-    assert not c["spikes"]["t_ms"].equals(a["spikes"]["t_ms"])
+    assert not c.spikes["t_ms"].equals(a.spikes["t_ms"])
 
 
 def test_runtime_and_cpp_standalone_agree_within_sampling_error():
-    rt, cpp = _small("runtime")["trials"], _small("cpp_standalone")["trials"]
+    rt, cpp = _small("runtime").trials, _small("cpp_standalone").trials
     assert 0.1 < cpp["success"].mean() < 0.9  # a regime where a disagreement would show
     n = len(rt)
     p = (rt["success"].mean() + cpp["success"].mean()) / 2

@@ -4,12 +4,13 @@ import brian2 as b2
 import numpy as np
 import pytest
 
+import hopfield_brian as hb
 from hopfield_brian import noise
 from hopfield_brian import patterns as pat
 from hopfield_brian.equations.modern import ModernParams
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.models import ModernModel
-from hopfield_brian.protocols.recall import RecallConfig
+from hopfield_brian.rate_protocol import RecallConfig
 from hopfield_brian.simulator import Simulator, Trial
 
 
@@ -27,15 +28,14 @@ def test_quantise_keeps_signs_at_one_bit_and_errors_within_half_a_step():
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("deletion", 1.5, "probability"), ("ablation", -0.1, "probability"), ("cue_mask", 2.0, "probability"),
-    ("weight_bits", -1, ">= 1 bit"), ("membrane_noise", -1.0, ">= 0"), ("weight_noise", -0.5, ">= 0"),
-    ("background_rate", -5 * b2.Hz, ">= 0 Hz"),
+    ("deletion", 1.5, r"deletion must lie in \[0, 1\], got 1.5"), ("ablation", -0.1, r"ablation must lie in \[0, 1\]"),
+    ("cue_mask", 2.0, r"cue_mask must lie in \[0, 1\]"), ("weight_bits", -1, ">= 1 bit"),
+    ("membrane_noise", -1.0, "membrane_noise must be >= 0"), ("weight_noise", -0.5, "weight_noise must be >= 0"),
+    ("background_rate", -5 * b2.Hz, "background_rate must be >= 0Hz, got -5Hz"),
 ])
-def test_bad_noise_values_are_refused(field, value, message):
-    import dataclasses
-
+def test_bad_noise_values_are_refused_when_the_protocol_is_made(field, value, message):
     with pytest.raises(ConfigError, match=message):
-        noise.validate(dataclasses.replace(RecallConfig(), **{field: value}))
+        hb.Recall(**{field: value})
 
 
 @pytest.fixture(scope="module")
@@ -133,12 +133,7 @@ def test_jitter_of_escape_noise_neurons_delays_onsets_by_the_kernel_and_keeps_th
 
 
 def test_jitter_must_be_zero_or_at_least_dt():
-    import dataclasses
-
-    from hopfield_brian import paradigm
-    from hopfield_brian.protocols import recall
-
     with pytest.raises(ConfigError, match="at least dt"):
-        recall.validate(dataclasses.replace(RecallConfig(), jitter=0.1 * b2.ms), paradigm.model_params("modern"))
+        hb.Recall(jitter=0.1 * b2.ms)
     with pytest.raises(ConfigError, match="at least dt"):
-        recall.validate(dataclasses.replace(RecallConfig(), jitter=-1 * b2.ms), paradigm.model_params("modern"))
+        hb.Recall(jitter=-1 * b2.ms)

@@ -6,18 +6,18 @@ import pytest
 
 def test_modern_recalls_like_the_reference_at_retrieval_beta(run_recall):
     res = run_recall("modern", {"beta": 0.1}, n_features=200, n_patterns=50, cue_noise=0.3)
-    t = res["trials"]
+    t = res.trials
     assert t["reference_success"].all()  # the reference retrieves at this beta
     assert t["success"].mean() >= 0.95
     assert np.allclose(t["cue_overlap"], 0.4)
     assert (t["retrieved"] == t["target"]).mean() >= 0.95
     assert t["time_to_retrieval_ms"].notna().mean() >= 0.95
-    assert res["compilations"] == 1
+    assert res.info["compilations"] == 1
 
 
 def test_modern_fails_like_the_reference_in_the_global_average_regime(run_recall):
     res = run_recall("modern", {"beta": 0.002}, n_features=200, n_patterns=50, cue_noise=0.3)
-    t = res["trials"]
+    t = res.trials
     assert t["reference_success"].mean() == 0.0
     assert t["success"].mean() <= 0.05
     assert t["final_overlap"].mean() < 0.4  # below the cue's 0.4: the cue was not cleaned up
@@ -54,19 +54,19 @@ def test_modern_hetero_association_keys_differ_from_values():
 
 
 def test_classical_retrieves_at_low_load(run_recall):
-    t = run_recall("classical", n_features=200, n_patterns=10, cue_noise=0.2)["trials"]
+    t = run_recall("classical", n_features=200, n_patterns=10, cue_noise=0.2).trials
     assert t["success"].mean() >= 0.9
 
 
 def test_classical_fails_beyond_capacity(run_recall):
-    t = run_recall("classical", n_features=200, n_patterns=60, cue_noise=0.2)["trials"]
+    t = run_recall("classical", n_features=200, n_patterns=60, cue_noise=0.2).trials
     assert t["success"].mean() <= 0.5
     assert t["reference_success"].mean() <= 0.5
 
 
 def test_classical_sparse_patterns_retrieve_at_low_load(run_recall):
     t = run_recall("classical", n_features=400, n_patterns=10, pattern_kind="sparse", coding_level=0.1,
-                   cue_noise=0.1)["trials"]
+                   cue_noise=0.1).trials
     assert t["cue_overlap"].max() < 0.9  # the cue alone would not pass: success means retrieval
     assert t["reference_success"].mean() >= 0.9
     assert t["success"].mean() >= 0.9

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import hopfield_brian as hb
 from hopfield_brian import cli, paradigm
 from hopfield_brian import patterns as pat
-from hopfield_brian.config import override
-from hopfield_brian.protocols import recall, regimes
+from hopfield_brian.protocols import regimes
 
 
 def _cue(stored, target, flip, seed):
@@ -97,18 +97,20 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
     assert not (tmp_path / "r").exists()
 
 
+def test_hebbian_storage_stores_the_clustered_patterns_by_plasticity():
+    """storage=hebbian was silently ignored (the clustered patterns were stored analytically)."""
+    analytic, learned = (hb.Regimes(storage=s, trials=1, sweep={"beta": [0.1]}) for s in ("analytic", "hebbian"))
+    (a,), (h,) = (e.prepare(e.config, e.params, e.grid) for e in (analytic, learned))
+    assert np.array_equal(a.stored, h.stored)  # the same clustered patterns
+    assert np.array_equal(a.model.keys, a.stored)  # analytic: the keys are the patterns
+    assert not np.allclose(h.model.keys, h.stored)  # learned from spikes: close, not equal
+    assert np.corrcoef(h.model.keys.ravel(), h.stored.ravel())[0, 1] > 0.8
+
+
 # --------------------------------------------------------------------------- spiking
 
 def _run(grid, **settings):
-    config, params = override([regimes.RegimesConfig(), paradigm.model_params("modern")],
-                              regimes.defaults("modern") | {k: str(v) for k, v in settings.items()})
-    points = regimes.prepare(config, params, grid)
-    store = regimes.sweep.MemoryStore()
-    recall.run(points, store, workers=2, extra_score=regimes.score)
-    trials = store.trials()
-    swept = regimes.sweep.swept_names(grid)
-    return {"trials": trials, "summary": recall.summarise(trials, swept), "points": points, "swept": swept,
-            "store": store}
+    return hb.Regimes(sweep=grid, **settings).run(workers=2)
 
 
 @pytest.mark.slow
@@ -119,12 +121,12 @@ def test_spiking_regimes_and_boundaries_match_the_reference_within_a_factor_two(
     betas = (0.003, 0.01, 0.025, 0.05, 0.08, 0.12, 0.2, 0.5)
     grid = [{"beta": b, "feedback_gain": g} for g in (0.0, 1.0) for b in betas]
     res = _run(grid, trials=6)
-    table = regimes.regimes_table(res)
+    table = res.tables["regimes"]
     found = set(table["label"])
     assert {"quiescent", "global_average", "metastable", "retrieval"} <= found
     on = table[table["feedback_gain"] == 1.0].sort_values("beta")
     assert on["label"].iloc[0] == "global_average" and on["label"].iloc[-1] == "retrieval"
-    b = regimes.boundaries_table(res, table)
+    b = res.tables["boundaries"]
     row = b[b["feedback_gain"] == 1.0].iloc[0]
     for name in ("global_to_metastable", "metastable_to_retrieval"):
         assert 0.5 <= row[f"{name}_ratio"] <= 2.0, row
@@ -135,7 +137,7 @@ def test_spiking_regimes_and_boundaries_match_the_reference_within_a_factor_two(
 def test_a_kick_perturbs_a_retrieved_state_which_returns_inside_the_basin():
     grid = [{"beta": 0.5, "kick_fraction": k, "cue_noise": 0.0} for k in (0.2, 0.7)]
     res = _run(grid, trials=4)
-    t = res["trials"].sort_values("point")
+    t = res.trials.sort_values("point")
     small, large = t[t["point"] == 0], t[t["point"] == 1]
     assert (small["overlap_before_kick"] >= 0.9).all()
     assert (small["min_overlap_after_kick"] < 0.8).all()  # the kick acted

@@ -23,8 +23,8 @@ def test_learned_couplings_correlate_with_the_analytic_ones(kind, level):
 
 def test_recall_with_learned_weights_is_as_good_as_with_analytic_ones():
     common = dict(n_features=200, n_patterns=16, cue_noise=0.25, trials=30)
-    analytic = recall("classical", **common)["trials"]
-    learned = recall("classical", storage="hebbian", **common)["trials"]
+    analytic = recall("classical", **common).trials
+    learned = recall("classical", storage="hebbian", **common).trials
     n, pa, pl = len(analytic), analytic["success"].mean(), learned["success"].mean()
     p = (pa + pl) / 2
     assert abs(pa - pl) <= 3 * np.sqrt(2 * max(p * (1 - p), 0.05) / n)
@@ -61,8 +61,8 @@ def test_modern_keys_and_values_learned_by_recruited_memories_match_the_patterns
 
 def test_modern_recall_with_learned_weights_is_as_good_as_with_analytic_ones():
     common = dict(n_features=64, n_patterns=16, cue_noise=0.3, trials=30)
-    analytic = recall("modern", {"beta": 0.2}, **common)["trials"]
-    learned = recall("modern", {"beta": 0.2}, storage="hebbian", **common)["trials"]
+    analytic = recall("modern", {"beta": 0.2}, **common).trials
+    learned = recall("modern", {"beta": 0.2}, storage="hebbian", **common).trials
     n, pa, pl = len(analytic), analytic["success"].mean(), learned["success"].mean()
     p = (pa + pl) / 2
     assert abs(pa - pl) <= 3 * np.sqrt(2 * max(p * (1 - p), 0.05) / n)

@@ -11,23 +11,30 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import hopfield_brian as hb
 from hopfield_brian import paradigm, sweep
+from hopfield_brian.configure import parse_sweep, points_of
 from hopfield_brian.equations.modern import ModernParams
 from hopfield_brian.errors import ConfigError
-from hopfield_brian.protocols.recall import TIMING_COLUMNS, RecallConfig, run_trials
+from hopfield_brian.rate_protocol import TIMING_COLUMNS, RecallConfig
 from hopfield_brian.simulator import Simulator, Trial
 
 SMALL = dict(n_features=48, n_patterns=6, t_free=80 * b2.ms, readout_window=30 * b2.ms)
 
 
+def run_trials(config, params, sweep=None):
+    """An in-memory recall run of a config dataclass and model parameters."""
+    return hb.Recall.from_config(config, params, sweep).run()
+
+
 def test_parse_sweep_lists_ranges_and_units():
     inst = [RecallConfig(), ModernParams()]
-    g = sweep.parse_sweep(["beta=0.05,0.1", "cue_noise=0:0.4:5", "t_cue=50ms:150ms:3", "n_patterns=10:30:3"], inst)
+    g = parse_sweep(["beta=0.05,0.1", "cue_noise=0:0.4:5", "t_cue=50ms:150ms:3", "n_patterns=10:30:3"], inst)
     assert g["beta"] == [0.05, 0.1]
     assert np.allclose(g["cue_noise"], [0, 0.1, 0.2, 0.3, 0.4])
     assert [float(v) for v in g["t_cue"]] == pytest.approx([0.05, 0.1, 0.15])
     assert g["n_patterns"] == [10, 20, 30]
-    assert len(sweep.grid(g)) == 2 * 5 * 3 * 3
+    assert len(points_of(g)) == 2 * 5 * 3 * 3
 
 
 @pytest.mark.parametrize("item, message", [
@@ -36,15 +43,15 @@ def test_parse_sweep_lists_ranges_and_units():
 ])
 def test_parse_sweep_rejects_bad_items(item, message):
     with pytest.raises(ConfigError, match=message):
-        sweep.parse_sweep([item], [RecallConfig(), ModernParams()])
+        parse_sweep([item], [RecallConfig(), ModernParams()])
 
 
 def test_one_compilation_per_structure():
     cfg = RecallConfig(trials=2, **SMALL)
     res = run_trials(cfg, ModernParams(), {"beta": [0.05, 0.2], "seed": [0, 1], "cue_noise": [0.1, 0.3]})
-    assert res["compilations"] == 1 and len(res["trials"]) == 16
+    assert res.info["compilations"] == 1 and len(res.trials) == 16
     res = run_trials(cfg, ModernParams(), {"n_patterns": [4, 6], "beta": [0.1, 0.2]})
-    assert res["compilations"] == 2 and len(res["trials"]) == 8
+    assert res.info["compilations"] == 2 and len(res.trials) == 8
 
 
 def test_weights_through_run_args_equal_a_build_with_those_patterns():
@@ -52,10 +59,10 @@ def test_weights_through_run_args_equal_a_build_with_those_patterns():
     its spikes must equal those of a network built with the seed-1 patterns."""
     swept = run_trials(RecallConfig(trials=2, **SMALL), ModernParams(), {"seed": [0, 1]})
     direct = run_trials(RecallConfig(trials=2, seed=1, **SMALL), ModernParams())
-    a = swept["spikes"][swept["spikes"]["trial"] >= 2].assign(trial=lambda d: d["trial"] - 2)
-    assert a.reset_index(drop=True).equals(direct["spikes"])
-    ta = swept["trials"].query("point == 1").drop(columns=["trial", "point", *TIMING_COLUMNS]).reset_index(drop=True)
-    tb = direct["trials"].drop(columns=["trial", "point", *TIMING_COLUMNS])
+    a = swept.spikes[swept.spikes["trial"] >= 2].assign(trial=lambda d: d["trial"] - 2)
+    assert a.reset_index(drop=True).equals(direct.spikes)
+    ta = swept.trials.query("point == 1").drop(columns=["trial", "point", *TIMING_COLUMNS]).reset_index(drop=True)
+    tb = direct.trials.drop(columns=["trial", "point", *TIMING_COLUMNS])
     assert ta.equals(tb)
 
 
