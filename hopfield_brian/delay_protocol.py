@@ -103,10 +103,10 @@ class DelayProtocol(Protocol):
         """Simulated time of a trial (s)."""
         raise NotImplementedError
 
-    def simulator(self, base: Point, workers=None, batch=None) -> Simulator:
+    def simulator(self, base: Point, workers=None, batch=None, compile: bool = True) -> Simulator:
         c = base.config
         return Simulator(base.model, c.device, self.duration(base) * b2.second, c.dt, run_values(base),
-                         workers=workers, batch=batch)
+                         workers=workers, batch=batch, compile=compile)
 
     def trial_cue(self, point: Point, repeat: int) -> tuple:
         """``(what the trial cues, cue latencies)`` of trial ``repeat`` (the same draw at every point)."""

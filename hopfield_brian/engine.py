@@ -92,8 +92,8 @@ class Protocol:
         """Points grouped so that each group runs on one build (one network structure)."""
         raise NotImplementedError
 
-    def simulator(self, base, workers: int | None, batch: int | None):
-        """The build serving every point of ``base``'s group."""
+    def simulator(self, base, workers: int | None, batch: int | None, compile: bool = True):
+        """The build serving every point of ``base``'s group (``compile`` False: sources only)."""
         raise NotImplementedError
 
     def jobs(self, point, repeats, base):
@@ -139,14 +139,16 @@ class Protocol:
         """
         return run(self, out, workers=workers, batch=batch, progress=progress)
 
-    def build(self, workers: int | None = None) -> list:
-        """Generate and compile every network structure, run nothing: ``[(build folder, seconds)]``."""
+    def build(self, compile: bool = True) -> list:
+        """Generate (and compile) every network structure's standalone project, run nothing:
+        ``[(project folder, seconds)]``. Each folder holds the sources and a Makefile; with ``compile``
+        its ``main`` binary too, which ``main --results_dir DIR`` runs."""
         if self.config.device == "runtime":
             raise ConfigError("building ahead needs a standalone device (cpp_standalone or cuda_standalone): "
                               "runtime compiles nothing ahead of the run")
         built = []
         for group in self.groups(self.prepare(self.config, self.params, self.grid)):
-            sim = self.simulator(group[0], workers, None)
+            sim = self.simulator(group[0], None, None, compile)
             sim.close()
             built.append((sim.build_dir, sim.build_time))
         return built

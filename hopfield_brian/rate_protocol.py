@@ -181,10 +181,10 @@ class RateProtocol(Protocol):
             groups.setdefault(pt.structure(), []).append(pt)
         return list(groups.values())
 
-    def simulator(self, base: Point, workers=None, batch=None) -> Simulator:
+    def simulator(self, base: Point, workers=None, batch=None, compile: bool = True) -> Simulator:
         c = base.config
         return Simulator(base.model, c.device, c.t_cue + c.t_free, c.dt, run_values(base), workers=workers,
-                         batch=batch)
+                         batch=batch, compile=compile)
 
     def jobs(self, point: Point, repeats, base: Point):
         """(key, Trial) pairs of one point; pattern arrays travel when they differ from the build's."""

@@ -163,8 +163,11 @@ class Results:
         return folder
 
 
-def load(folder) -> Results:
-    """The :class:`Results` of a finished run from its folder (what ``run(out=...)`` or ``save`` wrote)."""
+def load(folder, protocol=None) -> Results:
+    """The :class:`Results` of a finished run from its folder (what ``run(out=...)`` or ``save`` wrote).
+
+    ``protocol``: the protocol class, for a protocol defined outside the package whose module cannot
+    be imported by the name config.json records (by default the class is found from that name)."""
     folder = Path(folder)
     marker = folder / "config.json"
     if not folder.is_dir() or not marker.is_file():
@@ -175,7 +178,7 @@ def load(folder) -> Results:
         raise ConfigError(f"{marker} is not valid JSON ({exc})") from None
     if not isinstance(info, dict) or "protocol" not in info or "config" not in info:
         raise ConfigError(f"{marker} does not describe a run (no protocol or config)")
-    protocol = restored_protocol(info)
+    protocol = restored_protocol(info, protocol)
     tables = {f.stem: pd.read_csv(f) for f in sorted(folder.glob("*.csv"))
               if f.name not in ("trials.csv", "summary.csv")}
     return Results(protocol, pd.read_csv(folder / "trials.csv"), pd.read_csv(folder / "summary.csv"),
@@ -199,11 +202,11 @@ def protocol_class(info: dict):
     return obj
 
 
-def restored_protocol(info: dict):
+def restored_protocol(info: dict, cls=None):
     """The protocol, with its parameters and grid, that config.json ``info`` describes."""
     from . import paradigm
 
-    cls = protocol_class(info)
+    cls = cls or protocol_class(info)
     config = cfg.restore(cls.config_class, info["config"])
     model = getattr(config, "model", "modern")
     params = paradigm.model_params(model if model in ("modern", "classical") else "modern")

@@ -73,7 +73,7 @@ class Simulator:
 
     def __init__(self, model, device: str, duration, dt, defaults: dict,
                  build_dir: str | os.PathLike | None = None, workers: int | None = None,
-                 batch: int | None = None):
+                 batch: int | None = None, compile: bool = True):
         if batch is not None and batch < 1:
             raise ConfigError(f"--batch must be >= 1, got {batch}")
         compat.select_device(device, default_build_root())
@@ -110,8 +110,8 @@ class Simulator:
             compat.one_dt_setting()
             self.build_dir, self._lock = claim_build_folder(Path(build_dir) if build_dir else
                                                 default_build_root() / self.structure_key())
-            b2.device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
-            self.compilations = 1
+            b2.device.build(directory=str(self.build_dir), compile=compile, run=False, with_output=False)
+            self.compilations = int(compile)
             self._result_files = {
                 pop: (b2.device.get_array_filename(mon.variables["i"]),
                       b2.device.get_array_filename(mon.variables["t"]))
