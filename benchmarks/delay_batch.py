@@ -13,8 +13,8 @@ import shutil
 import tempfile
 import time
 
-from hopfield_brian import simulator
-from hopfield_brian.protocols import spatiotemporal as spt
+import hopfield_brian as hb
+from hopfield_brian.simulator import AUTO_BATCH
 
 
 def main():
@@ -24,19 +24,18 @@ def main():
     a = ap.parse_args()
     root = tempfile.mkdtemp(prefix="hb-delay-")
     os.environ["HOPFIELD_BRIAN_BUILD"] = root
-    cfg = spt.SpatiotemporalConfig(trials=a.trials, n_features=100, n_patterns=a.patterns)
+    exp = hb.Spatiotemporal(trials=a.trials, n_features=100, n_patterns=a.patterns, compare_rate=False, sweep=[{}])
     try:
         for batch in (1, None):
-            simulator.set_batch(batch)
-            spt.run_trials(cfg)  # compiles this batch size's build
+            exp.run(batch=batch)  # compiles this batch size's build
             t0 = time.perf_counter()
-            res = spt.run_trials(cfg)
-            wall = time.perf_counter() - t0 - res["build_time_s"]
-            label = "--batch 1" if batch else f"batched ({simulator.AUTO_BATCH})"
+            res = exp.run(batch=batch)
+            wall = time.perf_counter() - t0 - res.info["build_time_s"]
+            label = "--batch 1" if batch else f"batched ({AUTO_BATCH})"
             print(f"{label:<14} {1e3 * wall / a.trials:6.1f} ms/trial wall, "
-                  f"{1e3 * res['run_seconds'] / a.trials:5.1f} ms simulation, success {res['trials']['success'].mean():.0%}")
+                  f"{1e3 * res.info['run_seconds'] / a.trials:5.1f} ms simulation, "
+                  f"success {res.trials['success'].mean():.0%}")
     finally:
-        simulator.set_batch(None)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -10,20 +10,19 @@ binary's own simulation time per trial (standalone devices), synaptic events
 import argparse
 import time
 
-from hopfield_brian import paradigm
-from hopfield_brian.protocols.recall import RecallConfig, run_trials
+import hopfield_brian as hb
 
 
 def measure(device: str, trials: int, n: int, m: int, workers: int | None) -> dict:
     t0 = time.perf_counter()
-    res = run_trials(RecallConfig(device=device, trials=trials, n_features=n, n_patterns=m),
-                     paradigm.model_params("modern"), workers=workers)
-    wall = time.perf_counter() - t0 - res["build_time_s"]
-    t = res["trials"]
-    return {"device": device, "workers": res.get("workers", workers), "size": f"{n}x{m}", "trials": trials, "build_s": res["build_time_s"],
-            "ms_per_trial": 1e3 * wall / trials, "sim_ms": 1e3 * res["run_seconds"] / trials,
-            "events_per_s": t["synaptic_events"].sum() / wall, "compilations": res["compilations"],
-            "success": t["success"].mean()}
+    res = hb.Recall(device=device, trials=trials, n_features=n, n_patterns=m).run(workers=workers)
+    info = res.info
+    wall = time.perf_counter() - t0 - info["build_time_s"]
+    t = res.trials
+    return {"device": device, "workers": info.get("workers", workers), "size": f"{n}x{m}", "trials": trials,
+            "build_s": info["build_time_s"], "ms_per_trial": 1e3 * wall / trials,
+            "sim_ms": 1e3 * info["run_seconds"] / trials, "events_per_s": t["synaptic_events"].sum() / wall,
+            "compilations": info["compilations"], "success": t["success"].mean()}
 
 
 def main():

@@ -37,17 +37,17 @@ import brian2 as b2
 import numpy as np
 import pandas as pd
 
+import hopfield_brian as hb
 from hopfield_brian import paradigm, readout
-from hopfield_brian.protocols import recall
-from hopfield_brian.protocols.recall import RecallConfig, prepare, run_trials
-from hopfield_brian.simulator import _activate, set_batch
+from hopfield_brian.brian2_compat import select_device
 
 
 def naive(trials: int) -> float:
     """Seconds per trial of the build-and-run-per-trial loop (runtime device)."""
-    config = RecallConfig(device="runtime")
-    point = prepare(config, paradigm.model_params("modern"))[0]
-    _activate("runtime")
+    exp = hb.Recall(device="runtime")
+    config = exp.config
+    point = exp.prepare(config, exp.params, exp.grid)[0]
+    select_device("runtime")
     b2.defaultclock.dt = config.dt
     t0 = time.perf_counter()
     for r in range(trials):
@@ -70,7 +70,7 @@ def naive(trials: int) -> float:
 def startup() -> float:
     """Seconds a fresh interpreter needs to import brian2 and the package (paid by any script)."""
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import hopfield_brian.protocols.recall"], check=True)
+    subprocess.run([sys.executable, "-c", "import hopfield_brian as hb; hb.Recall"], check=True)
     return time.perf_counter() - t0
 
 
@@ -87,29 +87,25 @@ def engine(trials: int, build_root: Path, out: Path, batch: int | None = None) -
 
 
 def engine_in_process(trials: int, build_root: Path, out: Path, batch: int | None = None) -> dict:
-    """The engine in this process (like the naive loop): ``recall.main`` with a warm build folder."""
+    """The engine in this process (like the naive loop): ``Recall.run`` with a warm build folder."""
     os.environ["HOPFIELD_BRIAN_BUILD"] = str(build_root)
-    set_batch(batch)
     t0 = time.perf_counter()
-    res = recall.main(RecallConfig(trials=trials, out=str(out)), quiet=True)
-    set_batch(None)
-    return {"wall": time.perf_counter() - t0, "compilations": res["compilations"], "build": res["build_time_s"]}
+    res = hb.Recall(trials=trials).run(out=out, batch=batch)
+    return {"wall": time.perf_counter() - t0, "compilations": res.info["compilations"],
+            "build": res.info["build_time_s"]}
 
 
 def large(build_root: Path, trials: int, batch: int | None = None) -> dict:
     os.environ["HOPFIELD_BRIAN_BUILD"] = str(build_root)
-    set_batch(batch)
-    config = RecallConfig(n_features=1000, n_patterns=1000, trials=trials, cue_noise=0.2)
-    params = paradigm.model_params("modern")
+    exp = hb.Recall(n_features=1000, n_patterns=1000, trials=trials, cue_noise=0.2)
     t0 = time.perf_counter()
-    res = run_trials(config, params, workers=1)
+    res = exp.run(workers=1, batch=batch)
     wall = time.perf_counter() - t0
-    set_batch(None)
-    t = res["trials"]
-    return {"build": res["build_time_s"], "wall_per_trial": (wall - res["build_time_s"]) / trials,
-            "sim_per_trial": res["run_seconds"] / trials,
-            "events_per_s": t["synaptic_events"].sum() / res["run_seconds"],
-            "success": t["success"].mean(), "compilations": res["compilations"]}
+    t, info = res.trials, res.info
+    return {"build": info["build_time_s"], "wall_per_trial": (wall - info["build_time_s"]) / trials,
+            "sim_per_trial": info["run_seconds"] / trials,
+            "events_per_s": t["synaptic_events"].sum() / info["run_seconds"],
+            "success": t["success"].mean(), "compilations": info["compilations"]}
 
 
 def main():

@@ -28,7 +28,6 @@ filters are in the equations only when jitter > 0, one more build).
 
 from __future__ import annotations
 
-import brian2 as b2
 import numpy as np
 
 from .errors import ConfigError

@@ -24,7 +24,7 @@ import pandas as pd
 from brian2 import Hz, Quantity, ms
 
 from . import config as cfg
-from . import noise, paradigm, readout, sweep
+from . import models, noise, paradigm, readout, sweep
 from . import patterns as pat
 from .config import param, show
 from .engine import Protocol
@@ -32,14 +32,13 @@ from .errors import ConfigError
 from .simulator import DEVICES, Simulator, Trial
 
 TIMING_COLUMNS = ("wall_s",)  # differ between otherwise identical runs
-MODELS = ("modern", "classical")
 
 
 @dataclass(frozen=True)
 class RecallConfig:
     """Everything a recall run depends on, besides the model parameters."""
 
-    model: str = param("modern", "'modern' (Bayesian, attention-like) or 'classical' (Hebbian)", choices=MODELS,
+    model: str = param("modern", "'modern' (Bayesian, attention-like) or 'classical' (Hebbian)", choices=models.MODELS,
                        sweepable=False)
     n_features: int = param(200, "pattern length N (feature neurons per polarity / classical neurons)", low=2)
     n_patterns: int = param(50, "number M of stored patterns", low=1)
@@ -166,7 +165,8 @@ class RateProtocol(Protocol):
         points = []
         for index, swept in enumerate(points_of(grid)):
             c, p = split_point(config, params, swept)
-            self.validate(c, p)
+            if saved is None:  # a finished run's points were checked when it ran; its files may be gone
+                self.validate(c, p)
             stored, kind = self.load_patterns(c, saved, index)
             storage = c.storage if saved is None else "analytic"
             model, stored, kind = paradigm.store(c.model, p, stored, kind, noisy=c.membrane_noise > 0,

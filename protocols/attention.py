@@ -129,13 +129,19 @@ class Attention(RateProtocol):
             if values is not None:
                 pt.model = ModernModel(pt.params, pt.model.keys, values, noisy=pt.model.noisy,
                                        jittered=pt.model.jittered)
-            pt.queries = load_queries(pt.config)
+            pt.queries = load_queries(pt.config) if saved is None else saved.get(f"queries_{pt.index}")
             if pt.model.values is pt.model.keys:  # the classical counterpart's couplings, once per point
                 pt.extra["couplings"] = reference.hebbian_couplings(pt.model.keys, "bipolar")
         return points
 
     def extra_columns(self, point, target, cue, spikes, fanout, trajectory) -> dict:
         return score(point, target, cue, spikes, fanout, trajectory)
+
+    def inputs(self, points) -> dict:
+        """The stored patterns and values, and the user's queries (``queries_<k>``) of every point."""
+        arrays = super().inputs(points)
+        arrays.update({f"queries_{pt.index}": pt.queries for pt in points if pt.queries is not None})
+        return arrays
 
     def tables(self, results) -> dict:
         return {"attention": attention_table(results, self.energy_tables())}

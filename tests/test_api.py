@@ -128,3 +128,19 @@ def test_results_of_every_rate_protocol_reload_and_redraw(tmp_path):
     for res in (st, at):
         back = hb.load(res.folder)
         assert set(back.figures()) == set(res.figures()) and set(back.tables) == set(res.tables)
+
+
+@pytest.mark.slow
+def test_the_readme_python_api_script_runs_as_written(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Python API"):]
+    code = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python"))]
+    used = {part.split("(")[0].split(".")[0].split(")")[0] for part in code.split("hb.")[1:]}
+    assert used <= set(hb.__all__), used  # public names only
+    monkeypatch.chdir(tmp_path)
+    scope = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert scope["res"].summary["success_rate"].iloc[0] >= 0.9 and set(scope["figs"]) == {"sweep"}
+    assert (tmp_path / "results" / "mine" / "trials.csv").is_file()

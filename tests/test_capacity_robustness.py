@@ -1,6 +1,5 @@
 """Capacity and robustness protocols (small versions of the defaults, fixed seeds)."""
 
-import brian2 as b2
 import numpy as np
 import pandas as pd
 import pytest

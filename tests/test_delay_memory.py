@@ -11,12 +11,10 @@ import pytest
 from brian2 import ms
 
 import hopfield_brian as hb
-from hopfield_brian import spatiotemporal as st
 from hopfield_brian.cli import main as cli
 from hopfield_brian.delay_model import DelayModel
 from hopfield_brian.equations.delay_memory import DelayParams
 from hopfield_brian.errors import ConfigError
-from hopfield_brian.protocols import sequence as sq
 from hopfield_brian.protocols import spatiotemporal as spt
 
 

@@ -1,7 +1,6 @@
 """Recall from corrupted cues, against the numpy references (fixed seeds)."""
 
 import numpy as np
-import pytest
 
 
 def test_modern_recalls_like_the_reference_at_retrieval_beta(run_recall):

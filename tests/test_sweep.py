@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import hopfield_brian as hb
-from hopfield_brian import paradigm, sweep
+from hopfield_brian import sweep
 from hopfield_brian.configure import parse_sweep, points_of
 from hopfield_brian.equations.modern import ModernParams
 from hopfield_brian.errors import ConfigError
