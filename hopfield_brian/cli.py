@@ -131,6 +131,9 @@ def _run(args) -> None:
         return
     out = exp.config.out or default_run_dir(exp.name, exp.results_label or exp.config.model)
     res = exp.run(out=out, workers=args.workers, batch=args.batch, progress=not args.quiet)
+    for problem in res.info.get("repaired", []):
+        print(f"hopfield-brian: resumed past a damaged journal entry {problem}; its trials ran again",
+              file=sys.stderr)
     if not args.quiet:
         print(res.report())
         print(f"results in {out}")
@@ -149,20 +152,59 @@ def _plot(folder: str) -> None:
     print(f"redrew {', '.join(f'{n}.png' for n in figures) or 'no figure'} in {folder}")
 
 
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def _say(message: str) -> None:
+    """One line on stderr, whatever the message holds (line breaks in user input are shown escaped)."""
+    print(message.translate(_LINE_BREAKS), file=sys.stderr)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so that it unwinds like Ctrl-C (children killed, folders closed)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line. Exit status: 0 done, 2 bad input, 1 a simulation or unexpected error, 130 Ctrl-C,
+    143 SIGTERM; each failure is one line on stderr (``HOPFIELD_BRIAN_DEBUG=1`` adds the traceback)."""
+    import os
+    import signal
+    import threading
+
+    from .simulator import SimulationError
+
     args = build_parser().parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         if args.command == "plot":
             _plot(args.folder)
         else:
             _run(args)
     except ConfigError as exc:
-        print(f"hopfield-brian: error: {exc}", file=sys.stderr)
+        _say(f"hopfield-brian: error: {exc}")
         return 2
-    except KeyboardInterrupt:
-        print("hopfield-brian: interrupted; the finished trials are kept: rerun with the same --out to resume",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("hopfield-brian: interrupted; rerun the same command (with the same --out) to resume: finished "
+              "trials are kept", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    except SimulationError as exc:
+        _say(f"hopfield-brian: error: {exc}")
+        return 1
+    except Exception as exc:  # a bug: one line here (and no Brian2 debug files left behind), or the traceback
+        if os.environ.get("HOPFIELD_BRIAN_DEBUG"):
+            raise
+        first = (str(exc) or "no message").splitlines()[0]
+        _say(f"hopfield-brian: unexpected error: {type(exc).__name__}: {first} (rerun with HOPFIELD_BRIAN_DEBUG=1 "
+             "for the traceback)")
+        return 1
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

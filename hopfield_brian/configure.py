@@ -131,8 +131,26 @@ def parse_sweep(items, instances: list):
             values = [cfg.coerce(v, default, name) for v in (spec if np.ndim(spec) else [spec])]
         if not values:
             raise ConfigError(f"--sweep {name}: no values")
+        twice = [v for k, v in enumerate(values) if any(_same(v, w) for w in values[:k])]
+        if twice:
+            raise ConfigError(f"--sweep {name}: {cfg.show(twice[0])} is given more than once (points would repeat)")
+        if name == "seed" and min(values) < 0:
+            raise ConfigError(f"--sweep seed: seeds must be >= 0, got {min(values)}")
         out[name] = values
+    points = int(np.prod([len(v) for v in out.values()])) if out else 1
+    if points > MAX_POINTS:
+        raise ConfigError(f"the sweep has {points:,} points; at most {MAX_POINTS:,} in one run (split it)")
     return out
+
+
+MAX_POINTS = 1_000_000  # points of one grid (each holds its patterns and model in memory)
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # a Quantity against another dimension
+        return False
 
 
 def _parse_values(name: str, text: str, default) -> list:
@@ -142,8 +160,8 @@ def _parse_values(name: str, text: str, default) -> list:
             count = int(count)
         except ValueError:
             raise ConfigError(f"--sweep {name}: COUNT in START:STOP:COUNT must be an integer") from None
-        if count < 1:
-            raise ConfigError(f"--sweep {name}: COUNT must be >= 1")
+        if not 1 <= count <= MAX_POINTS:
+            raise ConfigError(f"--sweep {name}: COUNT must be >= 1 and <= {MAX_POINTS:,}, got {count:,}")
         lo, hi = cfg.parse_value(start, default, name), cfg.parse_value(stop, default, name)
         if isinstance(default, (str, bool)):
             raise ConfigError(f"--sweep {name}: a range needs numbers")
@@ -151,7 +169,10 @@ def _parse_values(name: str, text: str, default) -> list:
         if isinstance(default, int) and not isinstance(default, bool):
             values = [int(round(v)) for v in values]
         return values
-    return [cfg.parse_value(v.strip(), default, name) for v in text.split(",") if v.strip()]
+    items = [v.strip() for v in text.split(",")]
+    if "" in items and len(items) > 1:
+        raise ConfigError(f"--sweep {name}: an empty value in {text!r}")
+    return [cfg.parse_value(v, default, name) for v in items if v]
 
 
 def _default_of(name: str, instances: list):

@@ -62,7 +62,7 @@ def delay_params(config) -> DelayParams:
 
 class DelayProtocol(Protocol):
     """Engine pieces shared by the delay-memory protocols; subclasses give ``models`` (the builds of a
-    group of points), ``trial_cue``, ``score_trial``, ``summarise`` and ``duration``."""
+    group of points), ``trial_cue``, ``score_trial``, ``summarise`` and ``duration_of``."""
 
     uses_model_params = False  # the rate models' parameters (--set beta=...) are refused
     results_label = "delay"
@@ -99,13 +99,9 @@ class DelayProtocol(Protocol):
             groups.setdefault(pt.structure(), []).append(pt)
         return list(groups.values())
 
-    def duration(self, point: Point) -> float:
-        """Simulated time of a trial (s)."""
-        raise NotImplementedError
-
     def simulator(self, base: Point, workers=None, batch=None, compile: bool = True) -> Simulator:
         c = base.config
-        return Simulator(base.model, c.device, self.duration(base) * b2.second, c.dt, run_values(base),
+        return Simulator(base.model, c.device, self.duration_of(base) * b2.second, c.dt, run_values(base),
                          workers=workers, batch=batch, compile=compile)
 
     def trial_cue(self, point: Point, repeat: int) -> tuple:

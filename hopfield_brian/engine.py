@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from . import configure as conf
+from . import resources
 from .errors import ConfigError
 
 
@@ -96,6 +97,10 @@ class Protocol:
         """The build serving every point of ``base``'s group (``compile`` False: sources only)."""
         raise NotImplementedError
 
+    def duration_of(self, point) -> float:
+        """Simulated time of one trial of ``point`` (s)."""
+        raise NotImplementedError
+
     def jobs(self, point, repeats, base):
         """``(key, Trial)`` for each repeat of ``point``, in order."""
         raise NotImplementedError
@@ -146,6 +151,9 @@ class Protocol:
         if self.config.device == "runtime":
             raise ConfigError("building ahead needs a standalone device (cpp_standalone or cuda_standalone): "
                               "runtime compiles nothing ahead of the run")
+        from .simulator import default_build_root
+
+        resources.check_build_root(default_build_root())
         built = []
         for group in self.groups(self.prepare(self.config, self.params, self.grid)):
             sim = self.simulator(group[0], None, None, compile)
@@ -166,18 +174,22 @@ def run(protocol: Protocol, out=None, *, workers=None, batch=None, progress=Fals
     config = protocol.config
     out = out if out is not None else (getattr(config, "out", "") or None)
     t0 = time.perf_counter()
+    _check_device(config.device)
     points = protocol.prepare(config, protocol.params, protocol.grid)
+    resources.check(protocol, points, out, workers, batch)
     sizes = sweep.store_sizes(points)
     identity = res_mod.identity(protocol, points)
     store = sweep.FolderStore(out, identity, **sizes) if out else sweep.MemoryStore(**sizes)
     try:
         resumed = len(store.done())
+        repaired = list(getattr(store, "repaired", []))
         stats = run_trials(protocol, points, store, workers, batch, progress)
         trials = store.trials()
         results = res_mod.Results(protocol, trials, protocol.summarise(trials, conf.swept_names(protocol.grid)),
                                   points=points, store=store, folder=Path(out) if out else None,
                                   info={**identity, **protocol.info(points), "out": str(out or ""), **stats,
-                                        "trials_resumed": resumed, "trials_run": len(trials) - resumed})
+                                        "trials_resumed": resumed, "trials_run": len(trials) - resumed,
+                                        **({"repaired": repaired} if repaired else {})})
         results.tables = protocol.tables(results)
         results.info["wall_time_s"] = time.perf_counter() - t0
         if out:
@@ -187,6 +199,35 @@ def run(protocol: Protocol, out=None, *, workers=None, batch=None, progress=Fals
             store.close()
     results.info["wall_time_s"] = results.wall_s = time.perf_counter() - t0
     return results
+
+
+def _batches_of(sim, trials, total: int):
+    """The simulator's finished batches; a binary that stops names the trials of its batch."""
+    from .simulator import SimulationError
+    from .sweep import trial_number
+
+    try:
+        yield from sim.run_batches(trials, total=total)
+    except SimulationError as exc:
+        numbers = sorted(trial_number(pt, r) for pt, r, _ in exc.keys)
+        span = f"trial {numbers[0]}" if len(numbers) == 1 else f"trials {numbers[0]}-{numbers[-1]}"
+        raise SimulationError(f"{exc} while running {span}; the trials finished before are kept: free disk or "
+                              "memory if it ran out, then rerun the same command to resume", exc.keys) from None
+
+
+def _check_device(device: str) -> None:
+    """What a device needs before anything is built: a writable build folder; a GPU for cuda_standalone."""
+    from .simulator import default_build_root
+
+    if device == "runtime":
+        return
+    resources.check_build_root(default_build_root())
+    if device == "cuda_standalone":
+        from .cuda import have_gpu
+
+        if not have_gpu():
+            raise ConfigError("cuda_standalone needs a GPU to run, and none is visible (nvidia-smi lists none); "
+                              "--build-only (Protocol.build) generates and compiles the project without one")
 
 
 def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None, progress=False) -> dict:
@@ -220,7 +261,7 @@ def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None
                 trials = (((pt, r, key), trial) for pt in pts
                           for r, (key, trial) in zip(todo[pt.index], protocol.jobs(pt, todo[pt.index], base)))
                 t_last = time.perf_counter()
-                for finished in sim.run_batches(trials, total=sum(len(todo[pt.index]) for pt in pts)):
+                for finished in _batches_of(sim, trials, sum(len(todo[pt.index]) for pt in pts)):
                     now = time.perf_counter()
                     share = (now - t_last) / len(finished)  # each trial's share of the wall time
                     t_last = now

@@ -64,6 +64,11 @@ def read_array(path, what: str = "patterns") -> np.ndarray:
             raise ConfigError(f"{what} must be finite numbers, the array holds nan or inf")
         return arr.astype(float)
     path = Path(path)
+    if path.is_symlink() and not path.exists():
+        raise ConfigError(f"{what} file {path} is a broken or looping symbolic link")
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"{what} file {path} is not a regular file ({'a folder' if path.is_dir() else 'a FIFO, '
+                          'socket or device'})")
     if not path.is_file():
         raise ConfigError(f"{what} file not found: {path}")
     if path.suffix not in (".npy", ".csv"):
@@ -74,7 +79,11 @@ def read_array(path, what: str = "patterns") -> np.ndarray:
             arr = (np.load(path, allow_pickle=False) if path.suffix == ".npy"
                    else np.loadtxt(path, delimiter=",", ndmin=2))
     except Exception as exc:  # unreadable numbers, corrupt file
-        raise ConfigError(f"cannot read {what} from {path}: {str(exc).splitlines()[0]}") from None
+        raise ConfigError(f"cannot read {what} from {path}: {(str(exc) or type(exc).__name__).splitlines()[0]}") \
+            from None
+    if not isinstance(arr, np.ndarray):  # an .npz archive saved under a .npy name
+        arr.close()
+        raise ConfigError(f"{path} is an .npz archive, not a .npy array; save one array with numpy.save")
     if arr.dtype.kind not in "biuf":
         raise ConfigError(f"{path}: {what} must be numbers, the file holds {arr.dtype} values")
     if arr.size == 0:

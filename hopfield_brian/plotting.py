@@ -53,14 +53,15 @@ def recall_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame) -> Figure:
 
     config = point.config
     sizes = point.model.neuron_counts()
-    raw = {pop: (g["neuron"].to_numpy(), g["t_ms"].to_numpy(dtype=float) / 1e3)
-           for pop, g in spikes.groupby("population", observed=False)}
+    raw = {pop: (np.array([], dtype=np.int64), np.array([])) for pop in sizes}  # silent populations too
+    raw.update({pop: (g["neuron"].to_numpy(), g["t_ms"].to_numpy(dtype=float) / 1e3)
+                for pop, g in spikes.groupby("population", observed=False)})
     t_bins, m = readout.overlap_trajectory(point.model, point.stored, point.kind, raw, sizes,
                                            float(config.t_cue + config.t_free), float(config.bin_width),
                                            float(config.trace_window))
     trial0 = trials.iloc[0]
     target = int(trial0["target"])
-    pops = [p for p in spikes["population"].cat.categories]
+    pops = list(sizes)
     height = 2.2 * (len(pops) + 1)
     fig = Figure(figsize=(10, height))
     # fixed margins in inches (a constrained layout costs ~0.5 s), so that one population lays out like two

@@ -132,6 +132,9 @@ class RateProtocol(Protocol):
                 raise ConfigError(f"dt ({show(config.dt)}) must not exceed {name} ({show(getattr(config, name))}): "
                                   f"a time step longer than the {name} cannot resolve it")
         paradigm.check_model_params(params, config.n_features)
+        check_size(config.n_patterns * config.n_features, "n_patterns x n_features patterns entries")
+        if config.model == "classical":
+            check_size(config.n_features ** 2, "n_features^2 couplings of the classical network")
         if config.patterns is not None and (isinstance(config.patterns, np.ndarray) or config.patterns):
             self.load_patterns(config)
 
@@ -180,6 +183,9 @@ class RateProtocol(Protocol):
         for pt in points:
             groups.setdefault(pt.structure(), []).append(pt)
         return list(groups.values())
+
+    def duration_of(self, point: Point) -> float:
+        return float(point.config.t_cue + point.config.t_free)
 
     def simulator(self, base: Point, workers=None, batch=None, compile: bool = True) -> Simulator:
         c = base.config
@@ -271,6 +277,15 @@ class RateProtocol(Protocol):
                      f"{sweep.rate_span(summary['reference_success_rate'])}), " + tail,
                      summary.to_string(index=False, float_format=lambda v: f"{v:.3g}")]
         return "\n".join(lines)
+
+
+MAX_ENTRIES = 100_000_000  # entries of one pattern or weight matrix (800 MB as float64)
+
+
+def check_size(entries: int, what: str) -> None:
+    """Refuse a matrix too large to hold (before it is generated)."""
+    if entries > MAX_ENTRIES:
+        raise ConfigError(f"{entries:,} {what}: at most {MAX_ENTRIES:,} (a smaller network)")
 
 
 def storage_params(config: RecallConfig):

@@ -16,9 +16,11 @@ simulator state. A folder holds:
 | ``config.json`` | parameters, grid, seed, device, build statistics, versions |
 | ``<figure>.png`` | the figures |
 | ``trials/``, ``run.json`` | the journal a resumed run starts from, and the run's identity |
+| ``complete.json`` | written last: the files above are all there and belong together |
 
 Every file appears complete or not at all (written in a staging folder and
-moved with atomic renames).
+moved with atomic renames), and ``complete.json`` is written after all of
+them (removed first when a run resumes): :func:`load` reads only complete runs.
 """
 
 from __future__ import annotations
@@ -155,11 +157,13 @@ class Results:
             (stage / "spikes.parquet").mkdir()
             spikes = self.spike_table()
             if len(spikes):
-                from .sweep import arrow_table
                 import pyarrow.parquet as pq
+
+                from .sweep import arrow_table
 
                 pq.write_table(arrow_table(spikes), stage / "spikes.parquet" / "part-0.parquet")
             _write_tables(self, stage)
+        _mark_complete(folder)
         return folder
 
 
@@ -168,10 +172,15 @@ def load(folder, protocol=None) -> Results:
 
     ``protocol``: the protocol class, for a protocol defined outside the package whose module cannot
     be imported by the name config.json records (by default the class is found from that name)."""
+    from .sweep import COMPLETE
+
     folder = Path(folder)
     marker = folder / "config.json"
-    if not folder.is_dir() or not marker.is_file():
-        raise ConfigError(f"{folder} is not a results folder (no config.json)")
+    if not (folder / COMPLETE).is_file():
+        if folder.is_dir() and ((folder / "run.json").exists() or marker.exists()):
+            raise ConfigError(f"{folder} holds an unfinished run (no {COMPLETE}): rerun its command with the same "
+                              "--out to finish it")
+        raise ConfigError(f"{folder} is not a results folder (no {COMPLETE})")
     try:
         info = json.loads(marker.read_text())
     except (ValueError, UnicodeDecodeError) as exc:
@@ -242,9 +251,18 @@ def identity(protocol, points) -> dict:
 
 
 def write(results: Results, folder: Path) -> None:
-    """Write a run's tables, patterns, config.json and figures into its folder, all at once."""
+    """Write a run's tables, patterns, config.json and figures into its folder, then its completion marker."""
     with staged_files(folder) as stage:
         _write_tables(results, stage)
+    _mark_complete(folder)
+
+
+def _mark_complete(folder: Path) -> None:
+    from .sweep import COMPLETE, write_atomic
+
+    files = sorted(f.name for f in folder.iterdir() if not f.name.startswith(".") and f.name != COMPLETE)
+    write_atomic(folder / COMPLETE, json.dumps({"files": files, "written": time.strftime("%Y-%m-%dT%H:%M:%S")},
+                                              indent=2) + "\n")
 
 
 def _write_tables(results: Results, stage: Path) -> None:

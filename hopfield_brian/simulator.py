@@ -24,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import shutil
 import subprocess
 import time
 from collections import deque
@@ -46,6 +47,33 @@ def default_build_root() -> Path:
 AUTO_BATCH = 16  # trials per binary run of a batchable model on cpp_standalone, unless chosen
 
 
+BUILT = ".built"  # sha256 of a finished build's binary (a build without it is unfinished or damaged)
+
+
+def start_build(folder: Path) -> None:
+    """Before building in ``folder``: a build that never finished (killed while compiling or linking) or
+    whose binary changed since (truncated, emptied) is removed, so that it is made again from scratch
+    rather than failing on every run; a sound one stays (the next build reuses its object files)."""
+    marker, binary = folder / BUILT, folder / "main"
+    sound = marker.is_file() and binary.is_file() and marker.read_text().strip() == _sha256(binary)
+    marker.unlink(missing_ok=True)
+    if not sound:
+        for f in folder.iterdir():
+            if f.name != ".lock":
+                shutil.rmtree(f) if f.is_dir() and not f.is_symlink() else f.unlink()
+
+
+def finish_build(folder: Path) -> None:
+    """After a build in ``folder`` compiled: record its binary's sha256."""
+    partial = folder / f"{BUILT}.partial"
+    partial.write_text(_sha256(folder / "main") + "\n")
+    os.replace(partial, folder / BUILT)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def claim_build_folder(base: Path):
     """A build folder for this process alone: ``base``, or ``base-1``, ``base-2``...
     if another process holds it (the lock lasts as long as the returned file)."""
@@ -59,6 +87,14 @@ def claim_build_folder(base: Path):
         except BlockingIOError:
             lock.close()
     raise RuntimeError(f"no free build folder next to {base}")
+
+
+class SimulationError(RuntimeError):
+    """A simulation binary stopped before it finished (killed, crashed, disk full); ``keys``: its batch's trials."""
+
+    def __init__(self, message: str, keys=()):
+        super().__init__(message)
+        self.keys = list(keys)
 
 
 class Trial:
@@ -110,7 +146,10 @@ class Simulator:
             compat.one_dt_setting()
             self.build_dir, self._lock = claim_build_folder(Path(build_dir) if build_dir else
                                                 default_build_root() / self.structure_key())
+            start_build(self.build_dir)
             b2.device.build(directory=str(self.build_dir), compile=compile, run=False, with_output=False)
+            if compile:
+                finish_build(self.build_dir)
             self.compilations = int(compile)
             self._result_files = {
                 pop: (b2.device.get_array_filename(mon.variables["i"]),
@@ -264,7 +303,12 @@ class Simulator:
                 _, err = proc.communicate()
                 # Brian2's binary reports an unreadable run_args file on stderr and goes on with zeros
                 if proc.returncode or any(m in err for m in (b"Could not read", b"Error reading", b"Cannot set")):
-                    raise RuntimeError(f"simulation binary failed ({proc.returncode}): {err.decode()[-500:]}")
+                    how = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0 else
+                           f"exited with status {proc.returncode}" if proc.returncode else "could not read its input")
+                    last = next((line for line in reversed(err.decode(errors="replace").splitlines()) if line.strip()),
+                                "no message")
+                    raise SimulationError(f"the simulation binary {how} ({last.strip()[:200]})",
+                                          [key for key, _ in batch])
                 spikes = self._read(folder, len(batch))
                 free.append(folder)
                 launch()

@@ -141,6 +141,9 @@ def _read_int(col: pd.Series, name: str, source: str) -> np.ndarray:
     return num.astype(np.int64)
 
 
+MAX_FEATURES = 1_000_000  # feature neurons implied by a spike-pattern file's largest neuron id
+
+
 def load_patterns(path: str | Path, n_features: int | None = None, *, cycle: float,
                   dt: float | None = None) -> np.ndarray:
     """Latencies ``(M, N)`` (s) from a CSV table with columns ``pattern, neuron, t_ms``.
@@ -197,8 +200,16 @@ def load_patterns(path: str | Path, n_features: int | None = None, *, cycle: flo
         second = rows[1:][(pattern[rows[1:]] == pattern[first]) & (neuron[rows[1:]] == neuron[first])][0]
         raise ConfigError(f"{src} lines {first + 2} and {second + 2}: neuron {neuron[first]} "
                           f"spikes twice in pattern {pattern[first]}")
+    ids = np.unique(pattern)
+    if ids[-1] + 1 != ids.size:  # a gap (or a huge id) would allocate rows for patterns that do not exist
+        missing = int(np.setdiff1d(np.arange(ids.size + 1), ids)[0])
+        raise ConfigError(f"{src}: pattern ids must be 0..M-1 without gaps; the largest is {int(ids[-1])} for "
+                          f"{ids.size} pattern(s), and pattern {missing} has no spike")
     n = int(neuron.max()) + 1 if n_features is None else int(n_features)
-    out = np.full((int(pattern.max()) + 1, n), np.nan)
+    if n_features is None and n > MAX_FEATURES:
+        raise ConfigError(f"{src}: neuron id {n - 1} implies {n:,} feature neurons (at most {MAX_FEATURES:,}); "
+                          "give n_features, or number neurons from 0")
+    out = np.full((ids.size, n), np.nan)
     out[pattern, neuron] = t_ms / 1e3
     return validate_latencies(out, cycle, dt, source=src)
 

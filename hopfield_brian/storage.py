@@ -18,7 +18,7 @@ import numpy as np
 from hopfield_brian.equations import plasticity as peq
 
 from . import brian2_compat
-from .simulator import claim_build_folder, default_build_root
+from .simulator import claim_build_folder, default_build_root, finish_build, start_build
 
 
 class _StorageNetwork:
@@ -31,7 +31,9 @@ class _StorageNetwork:
         digest = hashlib.sha1(key.encode()).hexdigest()[:12]
         folder, self._lock = claim_build_folder(default_build_root() / f"storage-{digest}")
         self.directory = str(folder)
+        start_build(folder)
         b2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
+        finish_build(folder)
 
     def close(self) -> None:
         """Release the build folder."""

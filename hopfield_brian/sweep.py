@@ -12,9 +12,10 @@ The loop that fills a store is the engine's (:mod:`hopfield_brian.engine`).
 
 from __future__ import annotations
 
-import fcntl
+import hashlib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -86,70 +87,103 @@ class MemoryStore:
 class FolderStore:
     """Trials stored in a run folder as a journal of atomically written entries.
 
-    Each entry holds several finished trials: ``trials/<entry>.jsonl`` (one JSON
-    row per trial) and ``spikes.parquet/<entry>.parquet`` (their spikes;
-    ``pandas.read_parquet`` reads the folder as one table). The spikes are
-    written first and the rows last, so an entry counts once its rows exist;
-    spikes of an entry whose rows never appeared (a kill in between) are
-    removed when the folder is reopened. ``identity`` (every parameter of the
-    run) is kept in ``run.json``; reopening a folder with a different identity
-    is an error, with the same identity it resumes. ``n_trials`` and
-    ``n_neurons`` (the run's trials and its largest population) give every part
-    the same compact ``trial`` and ``neuron`` dtypes (a resumed run keeps the
-    dtypes of the parts it finds), so that the folder always reads as one table.
+    Each entry holds several finished trials: ``trials/<entry>.jsonl`` (a
+    manifest line, then one JSON row per trial) and
+    ``spikes.parquet/<entry>.parquet`` (their spikes; ``pandas.read_parquet``
+    reads the folder as one table). The spikes are written first and the rows
+    last, so an entry counts once its rows exist. The manifest records what
+    the entry's spike part must hold (rows, sha256): when the folder is
+    reopened, an entry whose part is missing, truncated or different, or whose
+    rows do not parse, is removed and its trials run again (``repaired`` says
+    which), spikes of an entry whose rows never appeared (a kill in between)
+    are removed, and leftovers of interrupted writes are cleaned up.
+    ``identity`` (every parameter of the run) is kept in ``run.json``;
+    reopening a folder with a different identity is an error, with the same
+    identity it resumes. One process at a time holds the folder (a lock file,
+    taken before anything is written). ``n_trials`` and ``n_neurons`` (the run's
+    trials and its largest population) give every part the same compact
+    ``trial`` and ``neuron`` dtypes (a resumed run keeps the dtypes of the parts
+    it finds), so that the folder always reads as one table.
     """
 
     def __init__(self, folder: str | os.PathLike, identity: dict, keep_spikes: bool = True,
                  n_trials: int | None = None, n_neurons: int | None = None):
+        from filelock import FileLock, Timeout
+
         self.folder = Path(folder)
         self.keep_spikes, self.dtypes = keep_spikes, _dtypes(n_trials, n_neurons)
+        self.repaired: list[str] = []
         identity = json.loads(json.dumps(identity, default=str))
+        created = make_folder(self.folder)
+        self._lock = FileLock(self.folder / LOCK_NAME)
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            self._lock = None
+            raise ConfigError(f"{self.folder} is in use by another run") from None
+        try:
+            self._open(identity)
+        except BaseException:
+            self.close()
+            if created:
+                shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+
+    def _open(self, identity: dict) -> None:
         marker = self.folder / "run.json"
-        if self.folder.exists() and not self.folder.is_dir():
-            raise ConfigError(f"output folder {self.folder} is a file")
-        if marker.exists():
-            previous = json.loads(marker.read_text())
+        if marker.exists() or marker.is_symlink():
+            previous = _read_identity(marker)
             if previous != identity and not _without_digests(previous, identity):
                 raise ConfigError(f"{self.folder} holds a run with other parameters ({_differences(previous, identity)});"
                                   " choose another --out")
             if previous != identity:  # a run begun before input files were hashed: it resumes, hashed from now on
                 write_atomic(marker, json.dumps(identity, indent=2) + "\n")
-        elif self.folder.exists() and any(self.folder.iterdir()):
+        elif any(f.name != LOCK_NAME for f in self.folder.iterdir()):
             raise ConfigError(f"output folder {self.folder} exists and is not a run of this protocol")
         else:
-            self.folder.mkdir(parents=True, exist_ok=True)
             write_atomic(marker, json.dumps(identity, indent=2) + "\n")
-        self._lock = open(marker)  # locked while the run lasts (a lock on run.json: no extra file)
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            raise ConfigError(f"{self.folder} is in use by another run") from None
+        for name in ("trials", "spikes.parquet"):
+            sub = self.folder / name
+            if sub.exists() and not sub.is_dir():
+                raise ConfigError(f"{sub} is damaged (a file where a folder should be); move {self.folder} away "
+                                  "or choose another --out")
+        (self.folder / COMPLETE).unlink(missing_ok=True)  # the final files are stale until rewritten
         (self.folder / "trials").mkdir(exist_ok=True)
         if any((self.folder / "trials").glob("*.json")):
-            self.close()
             raise ConfigError(f"{self.folder} was written by an older hopfield-brian (one file per trial); "
                               "choose another --out")
-        if keep_spikes:
+        if self.keep_spikes:
             (self.folder / "spikes.parquet").mkdir(exist_ok=True)
-            entries = {f.stem for f in (self.folder / "trials").glob("*.jsonl")}
-            for part in (self.folder / "spikes.parquet").glob("p*-r*-n*.parquet"):
-                if part.stem not in entries:  # spikes of an entry whose rows were never written
-                    part.unlink()
+        _remove_leftovers(self.folder)
+        self._check_entries()
+        if self.keep_spikes:
             written = next((self.folder / "spikes.parquet").glob("p*-r*-n*.parquet"), None)
             if written is not None:
                 schema = pq.read_schema(written)
                 self.dtypes = {c: schema.field(c).type.to_pandas_dtype() for c in self.dtypes}
 
+    def _check_entries(self) -> None:
+        """Remove damaged entries (so that their trials run again) and spike parts without an entry."""
+        parts = self.folder / "spikes.parquet"
+        for entry in sorted((self.folder / "trials").glob("*.jsonl")):
+            problem = _entry_problem(entry, parts / f"{entry.stem}.parquet", self.keep_spikes)
+            if problem:
+                entry.unlink()
+                self.repaired.append(f"{entry.stem}: {problem}")
+        entries = {f.stem for f in (self.folder / "trials").glob("*.jsonl")}
+        for part in parts.glob("*.parquet") if parts.is_dir() else ():
+            if part.stem not in entries:  # spikes of an entry whose rows were never written, or damaged
+                part.unlink()
+
     def close(self) -> None:
         """Let other runs open the folder."""
         if self._lock is not None:
-            self._lock.close()
+            self._lock.release()
             self._lock = None
 
     def _rows(self) -> list[dict]:
-        return [json.loads(line) for f in sorted((self.folder / "trials").glob("*.jsonl"))
-                for line in f.read_text().splitlines()]
+        return [row for f in sorted((self.folder / "trials").glob("*.jsonl"))
+                for row in map(json.loads, f.read_text().splitlines()) if MANIFEST not in row]
 
     def done(self) -> set:
         return {(r["point"], r["repeat"]) for r in self._rows()}
@@ -161,13 +195,15 @@ class FolderStore:
         first = items[0][0]
         name = f"p{first['point']:05d}-r{first['repeat']:06d}-n{len(items)}"
         table = _spike_table(items, self.dtypes) if self.keep_spikes else None
+        manifest = {MANIFEST: name, "rows": len(items), "trials": [row["trial"] for row, _ in items]}
         if table is not None:
             part = self.folder / "spikes.parquet" / f"{name}.parquet"
             partial = part.with_name(f".{part.name}.partial")
             pq.write_table(arrow_table(table), partial)
+            manifest.update(part_rows=len(table), part_sha256=_sha256(partial))
             os.replace(partial, part)
         write_atomic(self.folder / "trials" / f"{name}.jsonl",
-                     "".join(json.dumps(row, default=plain) + "\n" for row, _ in items))
+                     json.dumps(manifest) + "\n" + "".join(json.dumps(row, default=plain) + "\n" for row, _ in items))
 
     def trials(self) -> pd.DataFrame:
         return pd.DataFrame(self._rows()).sort_values("trial", ignore_index=True)
@@ -177,6 +213,103 @@ class FolderStore:
         if trial is None:
             return pd.read_parquet(folder)
         return pd.read_parquet(folder, filters=[("trial", "==", trial)])
+
+
+LOCK_NAME = ".lock"  # the lock file of a run folder (left in place: removing it would race a waiting run)
+COMPLETE = "complete.json"  # written last: the run's final files are all there
+MANIFEST = "entry"  # key of a journal entry's manifest line
+
+
+def make_folder(folder: Path) -> bool:
+    """Create the output folder (and its parents) or say in one line why it cannot be; True if created."""
+    if any(len(part.encode()) > 255 for part in folder.parts):
+        raise ConfigError(f"output folder name too long ({max(len(p.encode()) for p in folder.parts)} bytes, "
+                          "at most 255 per name)")
+    try:
+        return _make_folder(folder)
+    except OSError as exc:
+        raise ConfigError(f"cannot create output folder {folder}: {exc.strerror or exc}") from None
+
+
+def _make_folder(folder: Path) -> bool:
+    if folder.is_symlink() and not folder.exists():
+        raise ConfigError(f"output folder {folder} is a dangling symbolic link")
+    if folder.exists():
+        if not folder.is_dir():
+            raise ConfigError(f"output folder {folder} is a file")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigError(f"cannot write in output folder {folder} (permission denied)")
+        return False
+    ancestor = folder.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"cannot create output folder {folder}: {ancestor} is a file")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot create output folder {folder}: {ancestor} is not writable")
+    folder.mkdir(parents=True)
+    return True
+
+
+def _read_identity(marker: Path) -> dict:
+    try:
+        identity = json.loads(marker.read_text())
+    except IsADirectoryError:
+        identity = "a folder"
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        identity = f"not JSON: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    if not isinstance(identity, dict) or "protocol" not in identity:
+        what = identity if isinstance(identity, str) else f"a JSON {type(identity).__name__}, not a run identity"
+        raise ConfigError(f"{marker} is damaged ({what}); move {marker.parent} away or choose another --out")
+    return identity
+
+
+def _entry_problem(entry: Path, part: Path, keep_spikes: bool) -> str:
+    """What is wrong with a journal entry and its spike part ('' when nothing)."""
+    try:
+        lines = [json.loads(line) for line in entry.read_text().splitlines()]
+    except (ValueError, UnicodeDecodeError):
+        return "a journal line does not parse (truncated or garbled)"
+    manifests = [x for x in lines if isinstance(x, dict) and MANIFEST in x]
+    rows = [x for x in lines if isinstance(x, dict) and MANIFEST not in x]
+    if not rows or len(manifests) + len(rows) != len(lines) or any(
+            not {"trial", "point", "repeat"} <= set(row) for row in rows):
+        return "journal rows without trial, point and repeat"
+    if not manifests:  # an entry written before manifests: its part must at least be there and readable
+        if keep_spikes and not part.is_file():
+            return "its spike part is missing"
+        return _part_problem(part, None, None) if keep_spikes else ""
+    manifest = manifests[0]
+    if manifest.get("rows") != len(rows) or manifest.get("trials") != [row["trial"] for row in rows]:
+        return "its rows differ from its manifest"
+    if "part_sha256" not in manifest:
+        return ""
+    if not part.is_file():
+        return "its spike part is missing"
+    return _part_problem(part, manifest["part_rows"], manifest["part_sha256"])
+
+
+def _part_problem(part: Path, rows: int | None, sha256: str | None) -> str:
+    if sha256 is not None and _sha256(part) != sha256:
+        return "its spike part differs from the one written (truncated or changed)"
+    try:
+        found = pq.read_metadata(part).num_rows
+    except Exception:  # pyarrow raises several kinds for a damaged file
+        return "its spike part is not a parquet file"
+    return f"its spike part holds {found} spikes, {rows} were written" if rows is not None and found != rows else ""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Staging folders and partial files of writes that a kill interrupted."""
+    for stage in folder.glob(".staging-*"):
+        shutil.rmtree(stage, ignore_errors=True)
+    for sub in (folder, folder / "trials", folder / "spikes.parquet"):
+        for partial in sub.glob(".*.partial*") if sub.is_dir() else ():
+            partial.unlink(missing_ok=True)
 
 
 def _without_digests(there: dict, here: dict) -> bool:

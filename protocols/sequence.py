@@ -40,6 +40,7 @@ from hopfield_brian.delay_protocol import (REPLAY_MEASURE, DelayProtocol, Point,
                                            replay_scores, synaptic_events)
 from hopfield_brian.equations.delay_memory import DelayParams
 from hopfield_brian.errors import ConfigError
+from hopfield_brian.rate_protocol import check_size
 from hopfield_brian.simulator import DEVICES
 
 SUCCESS_THRESHOLD = 0.9
@@ -92,6 +93,8 @@ class Sequence(DelayProtocol):
         if config.model != "modern":
             raise ConfigError(f"--model {config.model}: the sequence protocol runs the delay memory only, no rate model")
         super().validate(config, params)
+        check_size(config.n_sequences * config.sequence_length * config.n_features,
+                   "n_sequences x sequence_length x n_features latencies")
 
     def models(self, points: list[Point]) -> None:
         """One model holding the largest set (S_max sequences of L_max); smaller points silence the rest."""
@@ -109,7 +112,7 @@ class Sequence(DelayProtocol):
             alive = (s_idx < pt.config.n_sequences) & (k_idx < pt.length - 1)
             pt.alive = None if alive.all() else alive.astype(float)
 
-    def duration(self, point: Point) -> float:
+    def duration_of(self, point: Point) -> float:
         """The cue cycle, L_build - 1 replay cycles and the tolerance (s)."""
         return point.build_length * point.model.period + float(point.config.tolerance)
 

@@ -47,7 +47,7 @@ from hopfield_brian.delay_protocol import (REPLAY_MEASURE, DelayProtocol, Point,
                                            replay_scores, synaptic_events)
 from hopfield_brian.equations.delay_memory import DelayParams
 from hopfield_brian.errors import ConfigError
-from hopfield_brian.rate_protocol import RateProtocol
+from hopfield_brian.rate_protocol import RateProtocol, check_size
 from hopfield_brian.simulator import DEVICES
 
 SUCCESS_THRESHOLD = 0.9
@@ -113,6 +113,10 @@ class Spatiotemporal(DelayProtocol):
                   for t in CYCLES_MS for m in CAPACITY_LOADS if m <= 1000]
         return loads + cycles + cues
 
+    def validate(self, config, params=None) -> None:
+        super().validate(config, params)
+        check_size((config.n_patterns or DEFAULT_LOAD) * config.n_features, "n_patterns x n_features latencies")
+
     def models(self, points: list[Point]) -> None:
         """One model holding the largest pattern set of the group; smaller loads silence the rest."""
         c = points[0].config
@@ -131,7 +135,7 @@ class Spatiotemporal(DelayProtocol):
             if pt.n_stored < m_build:
                 pt.alive = (np.arange(m_build) < pt.n_stored).astype(float)
 
-    def duration(self, point: Point) -> float:
+    def duration_of(self, point: Point) -> float:
         """Simulated time (s): the cue cycle, one replay cycle and the tolerance."""
         return duration(point)
 
