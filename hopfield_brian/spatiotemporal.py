@@ -204,7 +204,7 @@ def load_patterns(path: str | Path, n_features: int | None = None, *, cycle: flo
     if ids[-1] + 1 != ids.size:  # a gap (or a huge id) would allocate rows for patterns that do not exist
         missing = int(np.setdiff1d(np.arange(ids.size + 1), ids)[0])
         raise ConfigError(f"{src}: pattern ids must be 0..M-1 without gaps; the largest is {int(ids[-1])} for "
-                          f"{ids.size} pattern(s), and pattern {missing} has no spike")
+                          f"{ids.size} pattern(s), and pattern {missing} has no spikes")
     n = int(neuron.max()) + 1 if n_features is None else int(n_features)
     if n_features is None and n > MAX_FEATURES:
         raise ConfigError(f"{src}: neuron id {n - 1} implies {n:,} feature neurons (at most {MAX_FEATURES:,}); "

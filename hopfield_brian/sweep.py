@@ -258,8 +258,9 @@ def _read_identity(marker: Path) -> dict:
         identity = "a folder"
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         identity = f"not JSON: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-    if not isinstance(identity, dict) or "protocol" not in identity:
+    if not isinstance(identity, dict) or not identity:
         what = identity if isinstance(identity, str) else f"a JSON {type(identity).__name__}, not a run identity"
+        what = "empty: not a run identity" if identity == {} else what
         raise ConfigError(f"{marker} is damaged ({what}); move {marker.parent} away or choose another --out")
     return identity
 

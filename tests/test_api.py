@@ -91,6 +91,7 @@ def test_protocols_by_name_and_from_a_config_dataclass():
         hb.Spatiotemporal.from_config(hb.RecallConfig())
 
 
+@pytest.mark.slow
 def test_two_experiments_in_one_process_give_what_each_gives_alone():
     """Storage learned at two learning rates and recall at two batch sizes, interleaved: each experiment's
     tables equal its own repeat (no cache, batch size or device state carries over)."""
@@ -119,6 +120,7 @@ def test_plot_redraws_the_figures_of_a_folder_without_simulating(tmp_path, monke
     assert cli.main(["plot", "nowhere"]) == 2
 
 
+@pytest.mark.slow
 def test_results_of_every_rate_protocol_reload_and_redraw(tmp_path):
     """A delay-memory run and an attention run (queries figure from the saved patterns) redraw after load."""
     st = hb.Spatiotemporal(n_features=30, n_patterns=5, trials=2, compare_rate=False,

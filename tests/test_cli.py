@@ -27,7 +27,7 @@ def _bad_files(tmp_path):
     (tmp_path / "infinite.json").write_text('{"mine": {"spike": Infinity}}')
 
 
-class Ran(Exception):
+class Ran(BaseException):
     """Raised instead of running: bad input must be refused before a run starts."""
 
 
@@ -192,8 +192,9 @@ def test_a_run_writes_complete_results(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["run", "recall", "--trials", "3", "--quiet", "--out", "res", *TINY]) == 0
     out = tmp_path / "res"
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "patterns.npz", "recall.png", "run.json",
-                                                     "spikes.parquet", "summary.csv", "trials", "trials.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "complete.json", "config.json", "patterns.npz",
+                                                     "recall.png", "run.json", "spikes.parquet", "summary.csv",
+                                                     "trials", "trials.csv"]
     trials = pd.read_csv(out / "trials.csv")
     for col in ("trial", "model", "target", "cue_overlap", "final_overlap", "retrieved", "success",
                 "time_to_retrieval_ms", "n_spikes", "beta", "t_cue_ms", "rate_memory_Hz", "seed"):

@@ -128,6 +128,7 @@ def test_two_runs_started_at_once_on_one_folder(tmp_path):
     assert sorted(trials["trial"]) == list(range(6))
 
 
+@pytest.mark.slow
 def test_a_damaged_build_is_made_again(tmp_path, monkeypatch):
     """A truncated binary, or a build killed before it finished (no record of its binary, a truncated
     object file), is rebuilt instead of failing on every run."""
