@@ -75,6 +75,19 @@ def _fields(cls) -> set[str]:
     return {f.name for f in dataclasses.fields(cls)}
 
 
+def _version() -> str:
+    """The package's version and Brian2's (read from the installed metadata: nothing imported)."""
+    from importlib import metadata
+
+    from . import __version__
+
+    try:
+        brian2 = metadata.version("brian2")
+    except metadata.PackageNotFoundError:
+        brian2 = "not installed"
+    return f"hopfield-brian {__version__} (brian2 {brian2})"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2 (argparse's own convention)
         self.exit(2, f"hopfield-brian: error: {message}\n")
@@ -82,6 +95,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hopfield-brian", description="Spiking Hopfield networks in Brian2.")
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("run", help="run a protocol")
     protocols = run.add_subparsers(dest="protocol", required=True, metavar="PROTOCOL", parser_class=_Parser)

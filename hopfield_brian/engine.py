@@ -201,6 +201,13 @@ def run(protocol: Protocol, out=None, *, workers=None, batch=None, progress=Fals
     return results
 
 
+def builds_text(info: dict) -> str:
+    """How a run's builds are reported: ``1 build, 1 compilation`` or ``2 builds, 0 compilations (reused)``."""
+    builds, compiled = info.get("builds", 0), info.get("compilations", 0)
+    text = f"{builds} build{'s' * (builds != 1)}, {compiled} compilation{'s' * (compiled != 1)}"
+    return text + (f" (reused build{'s' * (builds != 1)})" if builds and not compiled else "")
+
+
 def _batches_of(sim, trials, total: int):
     """The simulator's finished batches; a binary that stops names the trials of its batch."""
     from .simulator import SimulationError
@@ -239,10 +246,13 @@ def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None
     """
     from .sweep import progress_bar
 
+    from .results import package_versions, spike_metadata
+
     done = store.done()
     groups = protocol.groups(points)
+    versions = package_versions()
     todo = {pt.index: [r for r in range(pt.config.trials) if (pt.index, r) not in done] for g in groups for pt in g}
-    stats = {"compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
+    stats = {"builds": 0, "compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
     bar = progress_bar(sum(len(v) for v in todo.values()), progress)
     try:
         for pts in groups:
@@ -251,11 +261,13 @@ def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None
             base = pts[0]
             bar.set_postfix_str("building")
             sim = protocol.simulator(base, workers, batch)
+            stats["builds"] += 1
             stats["compilations"] += sim.compilations
             stats["build_time_s"] += sim.build_time
             stats["workers"] = sim.workers
             bar.unpause()  # the build's time is not the trials': left out of elapsed time, rate and ETA
             bar.set_postfix_str("")
+            metadata = spike_metadata(protocol, base, versions)
             pending = []  # scored trials of the batch not yet stored
             try:
                 trials = (((pt, r, key), trial) for pt in pts
@@ -268,10 +280,10 @@ def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None
                     for (pt, r, key), spikes in finished:
                         pending.append((protocol.score(pt, r, key, spikes, sim.built.fanout, share), spikes))
                         bar.update()
-                    store.add_many(pending)
+                    store.add_many(pending, metadata)
                     pending = []
             finally:
-                store.add_many(pending)  # also on Ctrl-C: what was scored is kept
+                store.add_many(pending, metadata)  # also on Ctrl-C: what was scored is kept
                 sim.close()
             stats["run_seconds"] += sim.run_seconds
     finally:

@@ -27,7 +27,7 @@ from . import config as cfg
 from . import models, noise, paradigm, readout, sweep
 from . import patterns as pat
 from .config import param, show
-from .engine import Protocol
+from .engine import Protocol, builds_text
 from .errors import ConfigError
 from .simulator import DEVICES, Simulator, Trial
 
@@ -265,7 +265,7 @@ class RateProtocol(Protocol):
         pooled over different parameters would mean nothing)."""
         t, summary = results.trials, results.summary
         head = f"{t['model'].iloc[0]} {self.name}: "
-        tail = f"{results.info['compilations']} compilation(s), wall {results.wall_s:.1f} s"
+        tail = f"{builds_text(results.info)}, wall {results.wall_s:.1f} s"
         if len(summary) == 1:
             lines = [head + f"{len(t)} trials, success {t['success'].mean():.0%} "
                      f"(numpy reference {t['reference_success'].mean():.0%}), mean final overlap "

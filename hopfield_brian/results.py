@@ -154,14 +154,18 @@ class Results:
             raise ConfigError(f"{folder} exists and is not empty; choose another folder")
         folder.mkdir(parents=True, exist_ok=True)
         with staged_files(folder) as stage:
+            import pyarrow.parquet as pq
+
+            from .sweep import arrow_table
+
             (stage / "spikes.parquet").mkdir()
-            spikes = self.spike_table()
-            if len(spikes):
-                import pyarrow.parquet as pq
-
-                from .sweep import arrow_table
-
-                pq.write_table(arrow_table(spikes), stage / "spikes.parquet" / "part-0.parquet")
+            spikes, versions = self.spike_table(), self.versions
+            for pt in self.points:  # one self-describing part per grid point
+                trials = self.trials.loc[self.trials["point"] == pt.index, "trial"]
+                part = spikes[spikes["trial"].isin(trials)]
+                if len(part):
+                    pq.write_table(arrow_table(part.reset_index(drop=True), spike_metadata(self.protocol, pt, versions)),
+                                   stage / "spikes.parquet" / f"point-{pt.index:05d}.parquet")
             _write_tables(self, stage)
         _mark_complete(folder)
         return folder
@@ -248,6 +252,36 @@ def identity(protocol, points) -> dict:
         out["model_params"] = cfg.describe(protocol.params)
     out["sweep"] = describe_grid(protocol.grid)
     return {**out, **input_digests(config, [pt.swept for pt in points])}
+
+
+def spike_metadata(protocol, point, versions: dict) -> dict:
+    """What a spike part says about itself (its schema's ``hopfield_brian`` entry): every population and
+    its size (silent neurons and empty trials still exist), time step and trial window, column meanings and
+    units, the protocol, model, seed and every parameter of the point, and the versions that made it."""
+    config = point.config
+    params = getattr(point, "params", None)
+    return {
+        "columns": {"trial": "run-wide trial number (the trials table's trial column)",
+                    "population": "population name", "neuron": "neuron index within its population",
+                    "t_ms": "spike time from the trial's start"},
+        "units": {"t_ms": "ms"},
+        "populations": {pop: int(n) for pop, n in point.model.neuron_counts().items()},
+        "dt_ms": float(config.dt) * 1e3, "t_start_ms": 0.0,
+        "t_stop_ms": round(float(protocol.duration_of(point)) * 1e3, 9),
+        "protocol": protocol.name, "model": getattr(config, "model", None), "seed": config.seed,
+        "point": point.index, "parameters": cfg.describe(config) | (cfg.describe(params) if params else {}),
+        "versions": versions,
+    }
+
+
+def read_spike_metadata(path) -> dict:
+    """The self-description of a spike part (``spikes.parquet/<part>.parquet``), read from the file alone."""
+    import pyarrow.parquet as pq
+
+    from .sweep import SCHEMA_KEY
+
+    meta = pq.read_schema(path).metadata or {}
+    return json.loads(meta[SCHEMA_KEY]) if SCHEMA_KEY in meta else {}
 
 
 def write(results: Results, folder: Path) -> None:

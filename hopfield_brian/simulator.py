@@ -50,24 +50,30 @@ AUTO_BATCH = 16  # trials per binary run of a batchable model on cpp_standalone,
 BUILT = ".built"  # sha256 of a finished build's binary (a build without it is unfinished or damaged)
 
 
-def start_build(folder: Path) -> None:
+def start_build(folder: Path) -> str | None:
     """Before building in ``folder``: a build that never finished (killed while compiling or linking) or
     whose binary changed since (truncated, emptied) is removed, so that it is made again from scratch
-    rather than failing on every run; a sound one stays (the next build reuses its object files)."""
+    rather than failing on every run; a sound one stays (the next build reuses its object files).
+    Returns the sound binary's sha256 (None when there is none)."""
     marker, binary = folder / BUILT, folder / "main"
-    sound = marker.is_file() and binary.is_file() and marker.read_text().strip() == _sha256(binary)
+    recorded = marker.read_text().strip() if marker.is_file() else None
+    sound = recorded is not None and binary.is_file() and recorded == _sha256(binary)
     marker.unlink(missing_ok=True)
     if not sound:
         for f in folder.iterdir():
             if f.name != ".lock":
                 shutil.rmtree(f) if f.is_dir() and not f.is_symlink() else f.unlink()
+    return recorded if sound else None
 
 
-def finish_build(folder: Path) -> None:
-    """After a build in ``folder`` compiled: record its binary's sha256."""
+def finish_build(folder: Path, before: str | None = None) -> bool:
+    """After a build in ``folder`` compiled: record its binary's sha256; True when the binary is new
+    (compiled or linked), False when the build found it up to date (``before``: its sha256 then)."""
+    digest = _sha256(folder / "main")
     partial = folder / f"{BUILT}.partial"
-    partial.write_text(_sha256(folder / "main") + "\n")
+    partial.write_text(digest + "\n")
     os.replace(partial, folder / BUILT)
+    return digest != before
 
 
 def _sha256(path: Path) -> str:
@@ -128,7 +134,7 @@ class Simulator:
         self.built = built = model.build()
         self.defaults = dict(defaults)
         net = built.network
-        self.compilations = 0
+        self.compilations = 0  # binaries compiled or linked (0: a warm build folder was reused as it was)
         if device == "runtime":
             for g, v, value in self._tunable_settings(defaults):
                 setattr(g, v, value)
@@ -146,11 +152,10 @@ class Simulator:
             compat.one_dt_setting()
             self.build_dir, self._lock = claim_build_folder(Path(build_dir) if build_dir else
                                                 default_build_root() / self.structure_key())
-            start_build(self.build_dir)
+            before = start_build(self.build_dir)
             b2.device.build(directory=str(self.build_dir), compile=compile, run=False, with_output=False)
-            if compile:
-                finish_build(self.build_dir)
-            self.compilations = int(compile)
+            # a warm build folder whose sources did not change keeps its binary: no compilation
+            self.compilations = int(compile and finish_build(self.build_dir, before))
             self._result_files = {
                 pop: (b2.device.get_array_filename(mon.variables["i"]),
                       b2.device.get_array_filename(mon.variables["t"]))

@@ -69,7 +69,7 @@ class MemoryStore:
     def done(self) -> set:
         return {(r["point"], r["repeat"]) for r in self.rows}
 
-    def add_many(self, items: list) -> None:
+    def add_many(self, items: list, metadata: dict | None = None) -> None:
         """Store ``(row, spikes or None)`` pairs (spikes: ``{population: (i, t in s)}``)."""
         self.rows.extend(row for row, _ in items)
         table = _spike_table(items, self.dtypes) if self.keep_spikes else None
@@ -188,8 +188,9 @@ class FolderStore:
     def done(self) -> set:
         return {(r["point"], r["repeat"]) for r in self._rows()}
 
-    def add_many(self, items: list) -> None:
-        """Store ``(row, spikes or None)`` pairs (spikes: ``{population: (i, t in s)}``) as one journal entry."""
+    def add_many(self, items: list, metadata: dict | None = None) -> None:
+        """Store ``(row, spikes or None)`` pairs (spikes: ``{population: (i, t in s)}``) as one journal entry;
+        ``metadata`` (JSON-ready) goes into the spike part's schema, so that the file describes itself."""
         if not items:
             return
         first = items[0][0]
@@ -199,7 +200,7 @@ class FolderStore:
         if table is not None:
             part = self.folder / "spikes.parquet" / f"{name}.parquet"
             partial = part.with_name(f".{part.name}.partial")
-            pq.write_table(arrow_table(table), partial)
+            pq.write_table(arrow_table(table, metadata), partial)
             manifest.update(part_rows=len(table), part_sha256=_sha256(partial))
             os.replace(partial, part)
         write_atomic(self.folder / "trials" / f"{name}.jsonl",
@@ -377,8 +378,12 @@ def store_sizes(points: list) -> dict:
     return {"n_trials": trial_count(points), "n_neurons": max(sizes, default=None)}
 
 
-def arrow_table(frame: pd.DataFrame) -> pa.Table:
-    """An Arrow table of a spike table, column by column (categoricals as dictionaries).
+SCHEMA_KEY = b"hopfield_brian"  # the spike parts' schema metadata: populations, t_stop, units, parameters
+
+
+def arrow_table(frame: pd.DataFrame, metadata: dict | None = None) -> pa.Table:
+    """An Arrow table of a spike table, column by column (categoricals as dictionaries), with ``metadata``
+    (JSON) under ``SCHEMA_KEY`` in its schema.
 
     ``pa.Table.from_pandas`` starts a thread pool on every call (~5 ms for a
     small table, longer than the rest of a trial's scoring).
@@ -390,7 +395,10 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
                                                            pa.array(list(col.cat.categories)))
         else:
             columns[name] = pa.array(col.to_numpy())
-    return pa.table(columns)
+    table = pa.table(columns)
+    if metadata is not None:
+        table = table.replace_schema_metadata({SCHEMA_KEY: json.dumps(metadata, default=str).encode()})
+    return table
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -400,11 +408,55 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def progress_bar(total: int, enabled: bool):
-    """A tqdm bar with rate and ETA on stderr (a no-op when disabled)."""
+def progress_bar(total: int, enabled: bool, stream=None):
+    """Progress on stderr: a tqdm bar with rate and ETA on a terminal, a plain line every few seconds
+    (:class:`ProgressLines`) when stderr is a file or a pipe (a log, a batch job); a no-op when disabled."""
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="trial", file=sys.stderr, disable=not enabled, smoothing=0.1, leave=False)
+    stream = stream or sys.stderr
+    if enabled and not (hasattr(stream, "isatty") and stream.isatty()):
+        return ProgressLines(total, stream)
+    return tqdm(total=total, unit="trial", file=stream, disable=not enabled, smoothing=0.1, leave=False)
+
+
+class ProgressLines:
+    """Progress for logs: ``hopfield-brian: 40/200 trials (20%), 12.3 trials/s, about 13 s left`` every
+    ``every`` seconds and at the end; the time spent building is left out of the rate."""
+
+    def __init__(self, total: int, stream, every: float = 5.0):
+        import time
+
+        self.total, self.stream, self.every, self.done = total, stream, every, 0
+        self._clock = time.perf_counter
+        self._start = self._last = self._clock()
+        self._paused = 0.0
+        self._pause_from = None
+
+    def set_postfix_str(self, text: str) -> None:
+        if text == "building" and self._pause_from is None:
+            self._pause_from = self._clock()
+
+    def unpause(self) -> None:
+        if self._pause_from is not None:
+            self._paused += self._clock() - self._pause_from
+            self._pause_from = None
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        if self._clock() - self._last >= self.every:
+            self._line()
+
+    def _line(self) -> None:
+        self._last = self._clock()
+        elapsed = max(self._last - self._start - self._paused, 1e-9)
+        rate = self.done / elapsed
+        left = f", about {(self.total - self.done) / rate:.0f} s left" if rate and self.done < self.total else ""
+        print(f"hopfield-brian: {self.done}/{self.total} trials ({self.done / max(self.total, 1):.0%}), "
+              f"{rate:.3g} trials/s{left}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.done:
+            self._line()
 
 
 def point_summary(trials: pd.DataFrame, swept: list[str]) -> tuple:

@@ -48,6 +48,7 @@ from brian2 import Hz, Quantity, ms
 from hopfield_brian import energy, readout, reference, sweep
 from hopfield_brian import patterns as pat
 from hopfield_brian.config import param, show
+from hopfield_brian.engine import builds_text
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.models import ModernModel
 from hopfield_brian.rate_protocol import Point, RateProtocol, RecallConfig
@@ -157,7 +158,7 @@ class Attention(RateProtocol):
 
     def report(self, results) -> str:
         return "\n".join([f"attention: {len(results.points)} grid points x {self.config.trials} queries, "
-                          f"{results.info['compilations']} compilation(s), wall {results.wall_s:.1f} s",
+                          f"{builds_text(results.info)}, wall {results.wall_s:.1f} s",
                           report(results.tables["attention"], self.config, self.params, self.energy_tables())])
 
 

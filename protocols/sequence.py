@@ -39,6 +39,7 @@ from hopfield_brian.delay_model import DelayModel
 from hopfield_brian.delay_protocol import (REPLAY_MEASURE, DelayProtocol, Point, cue_spikes, delay_params,
                                            replay_scores, synaptic_events)
 from hopfield_brian.equations.delay_memory import DelayParams
+from hopfield_brian.engine import builds_text
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.rate_protocol import check_size
 from hopfield_brian.simulator import DEVICES
@@ -144,8 +145,8 @@ class Sequence(DelayProtocol):
     def report(self, results) -> str:
         t = results.trials
         return "\n".join([f"sequence recall: {len(t)} trials, in order {t['success'].mean():.0%}, median timing "
-                          f"error {t['median_error_ms'].median():.2f} ms, {results.info['compilations']} "
-                          f"compilation(s) ({results.info['build_time_s']:.0f} s), wall {results.wall_s:.1f} s",
+                          f"error {t['median_error_ms'].median():.2f} ms, {builds_text(results.info)} "
+                          f"({results.info['build_time_s']:.0f} s), wall {results.wall_s:.1f} s",
                           results.summary.to_string(index=False, float_format=lambda v: f"{v:.3g}")])
 
 

@@ -46,6 +46,7 @@ from hopfield_brian.delay_model import DelayModel
 from hopfield_brian.delay_protocol import (REPLAY_MEASURE, DelayProtocol, Point, cue_spikes, delay_params,
                                            replay_scores, synaptic_events)
 from hopfield_brian.equations.delay_memory import DelayParams
+from hopfield_brian.engine import builds_text
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.rate_protocol import RateProtocol, check_size
 from hopfield_brian.simulator import DEVICES
@@ -317,7 +318,7 @@ def _base_point(points, config) -> int | None:
 
 def report(results, config) -> str:
     t, summary = results.trials, results.summary
-    tail = (f"{results.info['compilations']} compilation(s) ({results.info['build_time_s']:.0f} s), "
+    tail = (f"{builds_text(results.info)} ({results.info['build_time_s']:.0f} s), "
             f"wall {results.wall_s:.1f} s")
     if len(summary) == 1:
         lines = [f"spatio-temporal recall: {len(t)} trials, success {t['success'].mean():.0%}, completeness "

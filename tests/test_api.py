@@ -146,3 +146,47 @@ def test_the_readme_python_api_script_runs_as_written(tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), scope)
     assert scope["res"].summary["success_rate"].iloc[0] >= 0.9 and set(scope["figs"]) == {"sweep"}
     assert (tmp_path / "results" / "mine" / "trials.csv").is_file()
+
+
+def test_a_warm_build_is_reported_as_reused_not_compiled(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOPFIELD_BRIAN_BUILD", str(tmp_path / "build"))
+    exp = hb.Recall(n_features=20, n_patterns=3, trials=1)
+    first, second = exp.run(), exp.run()
+    assert (first.info["builds"], first.info["compilations"]) == (1, 1)
+    assert (second.info["builds"], second.info["compilations"]) == (1, 0)
+    assert "1 build, 0 compilations (reused build)" in second.report()
+
+
+def test_a_spike_part_opened_alone_describes_itself(tmp_path):
+    import pyarrow.parquet as pq
+
+    from hopfield_brian.results import read_spike_metadata
+
+    res = hb.Recall(trials=2, sweep={"beta": [0.05, 0.1]}, **SMALL).run(out=tmp_path / "run")
+    for folder in (tmp_path / "run", res.save(tmp_path / "saved")):
+        parts = sorted((folder / "spikes.parquet").glob("*.parquet"))
+        assert parts
+        for part in parts:
+            meta = read_spike_metadata(part)
+            assert meta["populations"] == {"feature": 64, "memory": 4} and meta["t_stop_ms"] == 160.0
+            assert meta["dt_ms"] == 0.2 and meta["units"]["t_ms"] == "ms" and meta["protocol"] == "recall"
+            assert meta["parameters"]["beta"] in (0.05, 0.1) and meta["versions"]["brian2"] == "2.10.1"
+            assert pq.read_table(part).num_rows > 0
+    assert len(hb.load(tmp_path / "saved").spikes) == len(res.spikes)
+
+
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal():
+    import io
+
+    from hopfield_brian.sweep import ProgressLines, progress_bar
+
+    log = io.StringIO()
+    bar = progress_bar(4, True, log)
+    assert isinstance(bar, ProgressLines)
+    bar.every = 0.0
+    for _ in range(4):
+        bar.update()
+    bar.close()
+    lines = log.getvalue().splitlines()
+    assert "\r" not in log.getvalue() and lines[-1].startswith("hopfield-brian: 4/4 trials (100%)")
+    assert len(lines) == 5 and "about" in lines[0]

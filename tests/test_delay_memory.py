@@ -92,7 +92,7 @@ def test_half_cue_with_jitter_replays_the_pattern_in_time(base_run):
     assert base["completeness"].mean() >= 0.9
     assert base["success"].mean() >= 0.9
     assert base["winner_correct"].all()
-    assert base_run.info["compilations"] == 1  # every point on one build
+    assert base_run.info["builds"] == 1  # every point on one build
 
 
 def test_jitter_degrades_timing_and_loads_share_the_build(base_run):
@@ -110,14 +110,14 @@ def test_sequence_of_five_recalled_in_order():
     assert (t["length"] == 5).all()
     assert t["success"].mean() >= 0.9  # all 4 transitions in order, each element replayed in time
     assert t["median_error_ms"].median() <= 2.0
-    assert res.info["compilations"] == 1
+    assert res.info["builds"] == 1
 
 
 @pytest.mark.slow
 def test_capacity_curve_falls_at_small_n():
     res = hb.Spatiotemporal(trials=20, n_features=25, seed=0, sweep={"n_patterns": [3, 30, 3000]}).run()
     s = spt.summarise(res.trials, ["n_patterns"])
-    assert res.info["compilations"] == 1
+    assert res.info["builds"] == 1
     assert s["success_rate"].iloc[0] >= 0.9
     assert s["success_rate"].iloc[-1] < s["success_rate"].iloc[0]
 

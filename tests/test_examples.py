@@ -30,7 +30,7 @@ def test_recall_of_own_patterns_given_as_an_array(capsys):
 @pytest.mark.slow
 def test_two_parameter_sweep_on_one_build(tmp_path):
     res = _example("sweep_two_parameters").main(out=str(tmp_path / "sweep"), figure=str(tmp_path / "heat.png"))
-    assert res.info["compilations"] == 1 and len(res.summary) == 9
+    assert res.info["builds"] == 1 and len(res.summary) == 9
     by_beta = res.summary.groupby("beta")["success_rate"].mean()
     assert by_beta[0.2] > by_beta[0.01]  # retrieval needs a large enough beta
     assert (tmp_path / "heat.png").stat().st_size > 0

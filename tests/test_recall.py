@@ -11,7 +11,7 @@ def test_modern_recalls_like_the_reference_at_retrieval_beta(run_recall):
     assert np.allclose(t["cue_overlap"], 0.4)
     assert (t["retrieved"] == t["target"]).mean() >= 0.95
     assert t["time_to_retrieval_ms"].notna().mean() >= 0.95
-    assert res.info["compilations"] == 1
+    assert res.info["builds"] == 1
 
 
 def test_modern_fails_like_the_reference_in_the_global_average_regime(run_recall):

@@ -49,9 +49,9 @@ def test_parse_sweep_rejects_bad_items(item, message):
 def test_one_compilation_per_structure():
     cfg = RecallConfig(trials=2, **SMALL)
     res = run_trials(cfg, ModernParams(), {"beta": [0.05, 0.2], "seed": [0, 1], "cue_noise": [0.1, 0.3]})
-    assert res.info["compilations"] == 1 and len(res.trials) == 16
+    assert res.info["builds"] == 1 and len(res.trials) == 16
     res = run_trials(cfg, ModernParams(), {"n_patterns": [4, 6], "beta": [0.1, 0.2]})
-    assert res.info["compilations"] == 2 and len(res.trials) == 8
+    assert res.info["builds"] == 2 and len(res.trials) == 8
 
 
 def test_weights_through_run_args_equal_a_build_with_those_patterns():
