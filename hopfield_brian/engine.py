@@ -191,13 +191,13 @@ def run(protocol: Protocol, out=None, *, workers=None, batch=None, progress=Fals
                                         "trials_resumed": resumed, "trials_run": len(trials) - resumed,
                                         **({"repaired": repaired} if repaired else {})})
         results.tables = protocol.tables(results)
-        results.info["wall_time_s"] = time.perf_counter() - t0
+        results.info["wall_time_s"] = time.perf_counter() - t0  # config.json's: up to the final write
         if out:
             res_mod.write(results, Path(out))
     finally:
         if out:
             store.close()
-    results.info["wall_time_s"] = results.wall_s = time.perf_counter() - t0
+    results.info["wall_time_s"] = results.wall_s = time.perf_counter() - t0  # the write included
     return results
 
 
