@@ -52,13 +52,6 @@ def plain(value):
     return value
 
 
-def column_name(name: str, value) -> str:
-    """Column for a parameter: its name, with the unit appended for Quantities."""
-    if isinstance(value, b2.Quantity) and not b2.is_dimensionless(value):
-        return f"{name}_{cfg.display_unit(value)}"
-    return name
-
-
 class MemoryStore:
     """Trials kept in memory (tests, benchmarks)."""
 
