@@ -8,7 +8,11 @@ piece so that a Brian2 release that changes one fails loudly there:
   (``device.reinit``), and collecting dead networks so that object names,
   and so the generated sources, are those of a fresh process;
 * :func:`run_arg`: ``device._prepare_variableview_run_arg``, how a standalone
-  binary is told a variable's new value on its command line;
+  binary is told a variable's new value on its command line (reproduced without
+  Brian2 by :func:`hopfield_brian.build_cache.run_arg`; a test holds them equal);
+* :func:`recipe`: the names, types and files of a built network's variables
+  (``get_array_filename``, ``VariableView.group_name``/``dtype``), so that a
+  warm build runs without Brian2;
 * :func:`batch_loop`: C++ injected into ``main()`` (``device.insert_code``,
   edits of ``device.main_queue``, the names of state arrays, spike queues
   emptied through ``Synapses._pathways``) so that one binary runs a batch of
@@ -24,8 +28,10 @@ from __future__ import annotations
 import gc
 
 import brian2 as b2
+import numpy as np
 
-DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
+from .build_cache import Recipe
+from .simulator import DEVICES
 
 
 def select_device(device: str, build_root=None) -> None:
@@ -56,6 +62,32 @@ def run_arg(variable_view, value) -> tuple:
     """``(name, text, file name or None, array or None)``: how the standalone binary's command line sets
     ``variable_view`` to ``value`` (an array travels as a file the caller writes to static_arrays)."""
     return b2.device._prepare_variableview_run_arg(variable_view, value)
+
+
+def recipe_argument(group, var: str) -> tuple[str, str]:
+    """``(argument, dtype)``: how the binary's command line names ``group.var``, and its type."""
+    view = getattr(group, var)
+    return f"{view.group_name}.{var}", np.dtype(view.dtype).name
+
+
+def recipe(built, key: str, batch_groups=None) -> Recipe:
+    """The :class:`~hopfield_brian.build_cache.Recipe` of a built network (after ``device.build``)."""
+    batch = None
+    if batch_groups is not None:
+        seeds, cues = batch_groups
+        batch = {"seed": recipe_argument(seeds, "seed"), "count": recipe_argument(seeds, "count"),
+                 "cue": recipe_argument(cues, "value")}
+    return Recipe(
+        key=key,
+        tunables={name: [recipe_argument(g, v) for g, v, _ in entries] for name, entries in built.tunables.items()},
+        cue=(*recipe_argument(*built.cue), len(built.cue[0])),
+        seed=recipe_argument(*built.seed),
+        arrays={name: (*recipe_argument(g, v), size) for name, (g, v, size) in built.arrays.items()},
+        batch=batch,
+        results={pop: tuple(b2.device.get_array_filename(mon.variables[v]) for v in ("i", "t"))
+                 for pop, mon in built.monitors.items()},
+        fanout={pop: np.asarray(f, dtype=np.int64) for pop, f in built.fanout.items()},
+    )
 
 
 def reseed_from(group, variable: str) -> None:

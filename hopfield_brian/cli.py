@@ -67,6 +67,8 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
     p.add_argument("--build-only", action="store_true",
                    help="generate and compile the network(s) for --device, run nothing (e.g. cuda_standalone "
                         "on a machine without a GPU)")
+    p.add_argument("--no-figures", action="store_true",
+                   help="write the tables only (hopfield-brian plot FOLDER draws the figures later)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     return p
 
@@ -144,7 +146,8 @@ def _run(args) -> None:
             print(f"built {exp.config.device} project in {folder} ({seconds:.1f} s)")
         return
     out = exp.config.out or default_run_dir(exp.name, exp.results_label or exp.config.model)
-    res = exp.run(out=out, workers=args.workers, batch=args.batch, progress=not args.quiet)
+    res = exp.run(out=out, workers=args.workers, batch=args.batch, progress=not args.quiet,
+                  figures=not args.no_figures)
     for problem in res.info.get("repaired", []):
         print(f"hopfield-brian: resumed past a damaged journal entry {problem}; its trials ran again",
               file=sys.stderr)
@@ -156,14 +159,10 @@ def _run(args) -> None:
 def _plot(folder: str) -> None:
     from pathlib import Path
 
-    from .results import load, staged_files
+    from .results import load, write_figures
 
-    res = load(folder)
-    figures = res.figures()
-    with staged_files(Path(folder)) as stage:
-        for name, fig in figures.items():
-            fig.savefig(stage / f"{name}.png")
-    print(f"redrew {', '.join(f'{n}.png' for n in figures) or 'no figure'} in {folder}")
+    drawn = write_figures(load(folder), Path(folder))
+    print(f"drew {', '.join(drawn) or 'no figure'} in {folder}")
 
 
 _LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
@@ -188,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     import os
     import signal
     import threading
+
+    # the trials' scoring multiplies small matrices, for which BLAS threads only compete with the
+    # simulation binaries for the cores (x50 slower on 2 busy cores); read when numpy loads, below
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
 
     from .simulator import SimulationError
 

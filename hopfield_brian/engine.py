@@ -134,15 +134,17 @@ class Protocol:
         return f"{self.name}: {len(results.trials)} trials; results in {results.folder}"
 
     # ------------------------------------------------------------ running
-    def run(self, out=None, *, workers: int | None = None, batch: int | None = None, progress: bool = False):
+    def run(self, out=None, *, workers: int | None = None, batch: int | None = None, progress: bool = False,
+            figures: bool = True):
         """Run every trial of every grid point and return the :class:`~hopfield_brian.results.Results`.
 
         ``out``: a folder to write (and resume from: rerunning with the same folder skips what is
         done); default: the ``out`` parameter, else nothing is written (``Results.save`` later).
         ``workers``: binaries at once (default cores - 1); ``batch``: trials per binary run
-        (default 16 on cpp_standalone). Neither changes the results.
+        (default 16 on cpp_standalone). Neither changes the results. ``figures``: draw the figures into
+        ``out`` (after the tables are written; ``hopfield-brian plot`` draws them later).
         """
-        return run(self, out, workers=workers, batch=batch, progress=progress)
+        return run(self, out, workers=workers, batch=batch, progress=progress, figures=figures)
 
     def build(self, compile: bool = True) -> list:
         """Generate (and compile) every network structure's standalone project, run nothing:
@@ -151,7 +153,7 @@ class Protocol:
         if self.config.device == "runtime":
             raise ConfigError("building ahead needs a standalone device (cpp_standalone or cuda_standalone): "
                               "runtime compiles nothing ahead of the run")
-        from .simulator import default_build_root
+        from .build_cache import default_build_root
 
         resources.check_build_root(default_build_root())
         built = []
@@ -162,7 +164,7 @@ class Protocol:
         return built
 
 
-def run(protocol: Protocol, out=None, *, workers=None, batch=None, progress=False):
+def run(protocol: Protocol, out=None, *, workers=None, batch=None, progress=False, figures=True):
     """Run ``protocol`` (see :meth:`Protocol.run`)."""
     from . import results as res_mod
     from . import sweep
@@ -193,7 +195,7 @@ def run(protocol: Protocol, out=None, *, workers=None, batch=None, progress=Fals
         results.tables = protocol.tables(results)
         results.info["wall_time_s"] = time.perf_counter() - t0  # config.json's: up to the final write
         if out:
-            res_mod.write(results, Path(out))
+            res_mod.write(results, Path(out), figures)
     finally:
         if out:
             store.close()
@@ -224,7 +226,7 @@ def _batches_of(sim, trials, total: int):
 
 def _check_device(device: str) -> None:
     """What a device needs before anything is built: a writable build folder; a GPU for cuda_standalone."""
-    from .simulator import default_build_root
+    from .build_cache import default_build_root
 
     if device == "runtime":
         return
@@ -278,7 +280,7 @@ def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None
                     share = (now - t_last) / len(finished)  # each trial's share of the wall time
                     t_last = now
                     for (pt, r, key), spikes in finished:
-                        pending.append((protocol.score(pt, r, key, spikes, sim.built.fanout, share), spikes))
+                        pending.append((protocol.score(pt, r, key, spikes, sim.fanout, share), spikes))
                         bar.update()
                     store.add_many(pending, metadata)
                     pending = []

@@ -31,10 +31,8 @@ import hashlib
 import importlib
 import json
 import os
-import platform
 import shutil
 import time
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -146,9 +144,9 @@ class Results:
         """The summary the command line prints."""
         return self.protocol.report(self)
 
-    def save(self, folder) -> Path:
-        """Write every table, the spikes, patterns, config.json and the figures to ``folder`` (which must
-        not hold another run); returns the folder."""
+    def save(self, folder, figures: bool = True) -> Path:
+        """Write every table, the spikes, patterns, config.json and (``figures``) the figures to ``folder``
+        (which must not hold another run); returns the folder."""
         folder = Path(folder)
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise ConfigError(f"{folder} exists and is not empty; choose another folder")
@@ -167,6 +165,8 @@ class Results:
                     pq.write_table(arrow_table(part.reset_index(drop=True), spike_metadata(self.protocol, pt, versions)),
                                    stage / "spikes.parquet" / f"point-{pt.index:05d}.parquet")
             _write_tables(self, stage)
+        if figures:
+            write_figures(self, folder)
         _mark_complete(folder)
         return folder
 
@@ -284,11 +284,23 @@ def read_spike_metadata(path) -> dict:
     return json.loads(meta[SCHEMA_KEY]) if SCHEMA_KEY in meta else {}
 
 
-def write(results: Results, folder: Path) -> None:
-    """Write a run's tables, patterns, config.json and figures into its folder, then its completion marker."""
+def write(results: Results, folder: Path, figures: bool = True) -> None:
+    """Write a run's tables, patterns and config.json into its folder, then (``figures``) its figures, then
+    its completion marker: the numbers are on disk before matplotlib is imported."""
     with staged_files(folder) as stage:
         _write_tables(results, stage)
+    if figures:
+        write_figures(results, folder)
     _mark_complete(folder)
+
+
+def write_figures(results: Results, folder: Path) -> list[str]:
+    """Draw the run's figures into ``folder`` (each file appears complete or not at all); their names."""
+    figures = results.figures()
+    with staged_files(folder) as stage:
+        for name, fig in figures.items():
+            fig.savefig(stage / f"{name}.png")
+    return [f"{name}.png" for name in figures]
 
 
 def _mark_complete(folder: Path) -> None:
@@ -309,19 +321,13 @@ def _write_tables(results: Results, stage: Path) -> None:
     cls = type(results.protocol)
     write_json(stage / "config.json", {**results.info, "protocol_class": f"{cls.__module__}:{cls.__qualname__}",
                                        "versions": results.versions})
-    for name, fig in results.figures().items():
-        fig.savefig(stage / f"{name}.png")
 
 
 def package_versions() -> dict:
     """Versions of the packages a result depends on, plus Python's."""
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    from .build_cache import installed_versions
+
+    return installed_versions(PACKAGES)
 
 
 def default_run_dir(protocol: str, label: str, root: str | os.PathLike = "results") -> Path:

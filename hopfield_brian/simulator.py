@@ -17,82 +17,30 @@
   variable (the batch loop restores host arrays, which the GPU does not see).
 
 The device is chosen here and only here; protocols pass its name.
+
+Standalone builds are cached by content (:mod:`hopfield_brian.build_cache`):
+on a warm build folder the binary runs directly with its run_args, and
+neither Brian2 nor its code generation is touched; Brian2 is imported only
+to build (and for the runtime device).
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import os
-import shutil
 import subprocess
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from pathlib import Path
 
-import brian2 as b2
 import numpy as np
 
-from . import brian2_compat as compat
-from .brian2_compat import DEVICES  # noqa: F401  (the device names, for callers)
+from .build_cache import (Recipe, cache_key, claim_build_folder, default_build_root, finish_build, folder_name,
+                          run_arg, start_build)
 from .errors import ConfigError
 
-
-def default_build_root() -> Path:
-    """Where standalone projects are built (``$HOPFIELD_BRIAN_BUILD`` or ~/.cache)."""
-    root = os.environ.get("HOPFIELD_BRIAN_BUILD") or Path.home() / ".cache" / "hopfield_brian" / "build"
-    return Path(root).resolve()  # the binaries run with the build folder as working directory
-
+DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
 AUTO_BATCH = 16  # trials per binary run of a batchable model on cpp_standalone, unless chosen
-
-
-BUILT = ".built"  # sha256 of a finished build's binary (a build without it is unfinished or damaged)
-
-
-def start_build(folder: Path) -> str | None:
-    """Before building in ``folder``: a build that never finished (killed while compiling or linking) or
-    whose binary changed since (truncated, emptied) is removed, so that it is made again from scratch
-    rather than failing on every run; a sound one stays (the next build reuses its object files).
-    Returns the sound binary's sha256 (None when there is none)."""
-    marker, binary = folder / BUILT, folder / "main"
-    recorded = marker.read_text().strip() if marker.is_file() else None
-    sound = recorded is not None and binary.is_file() and recorded == _sha256(binary)
-    marker.unlink(missing_ok=True)
-    if not sound:
-        for f in folder.iterdir():
-            if f.name != ".lock":
-                shutil.rmtree(f) if f.is_dir() and not f.is_symlink() else f.unlink()
-    return recorded if sound else None
-
-
-def finish_build(folder: Path, before: str | None = None) -> bool:
-    """After a build in ``folder`` compiled: record its binary's sha256; True when the binary is new
-    (compiled or linked), False when the build found it up to date (``before``: its sha256 then)."""
-    digest = _sha256(folder / "main")
-    partial = folder / f"{BUILT}.partial"
-    partial.write_text(digest + "\n")
-    os.replace(partial, folder / BUILT)
-    return digest != before
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def claim_build_folder(base: Path):
-    """A build folder for this process alone: ``base``, or ``base-1``, ``base-2``...
-    if another process holds it (the lock lasts as long as the returned file)."""
-    for k in range(1000):
-        folder = base if k == 0 else base.with_name(f"{base.name}-{k}")
-        folder.mkdir(parents=True, exist_ok=True)
-        lock = open(folder / ".lock", "w")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return folder, lock
-        except BlockingIOError:
-            lock.close()
-    raise RuntimeError(f"no free build folder next to {base}")
 
 
 class SimulationError(RuntimeError):
@@ -111,17 +59,22 @@ class Trial:
 
 
 class Simulator:
-    """One compiled (or built) network and the means to run trials on it."""
+    """One compiled (or built) network and the means to run trials on it.
+
+    ``duration`` and ``dt``: Quantities or seconds; ``defaults``: the tunable
+    values every trial starts from (a trial's ``values`` override them).
+    """
 
     def __init__(self, model, device: str, duration, dt, defaults: dict,
                  build_dir: str | os.PathLike | None = None, workers: int | None = None,
                  batch: int | None = None, compile: bool = True):
         if batch is not None and batch < 1:
             raise ConfigError(f"--batch must be >= 1, got {batch}")
-        compat.select_device(device, default_build_root())
+        if device not in DEVICES:
+            raise ConfigError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
         self.model = model
         self.device = device
-        self.duration = duration
+        self.duration, self.dt = float(duration), float(dt)  # s
         # default: one core is left to the Python process that scores the trials; on CUDA one
         # binary at a time, since concurrent contexts time-slice the one GPU (BENCHMARKS.md)
         default = 1 if device == "cuda_standalone" else (os.cpu_count() or 2) - 1
@@ -129,81 +82,113 @@ class Simulator:
         # batching needs the binary's trial loop (cpp_standalone) and a model whose state is all
         # in its groups' arrays and spike queues (no plastic synapses)
         self.batch = (batch or AUTO_BATCH) if device == "cpp_standalone" and getattr(model, "batchable", False) else 1
-        b2.defaultclock.dt = dt
-        t0 = time.perf_counter()
-        self.built = built = model.build()
         self.defaults = dict(defaults)
-        net = built.network
         self.compilations = 0  # binaries compiled or linked (0: a warm build folder was reused as it was)
-        if device == "runtime":
-            for g, v, value in self._tunable_settings(defaults):
-                setattr(g, v, value)
-            net.store("initial")
-            net.run(0 * b2.ms, namespace=built.namespace)  # resolve and compile code objects once
-        elif device == "cpp_standalone":
-            self._batch_groups = compat.batch_loop(built, duration, self.batch)
-        else:
-            b2.device.apply_run_args()
-            compat.reseed_from(*built.seed)
-            for g, v, expr in built.trial_init:
-                setattr(g, v, expr)
-            net.run(duration, namespace=built.namespace)
-        if device != "runtime":
-            compat.one_dt_setting()
-            self.build_dir, self._lock = claim_build_folder(Path(build_dir) if build_dir else
-                                                default_build_root() / self.structure_key())
-            before = start_build(self.build_dir)
-            b2.device.build(directory=str(self.build_dir), compile=compile, run=False, with_output=False)
-            # a warm build folder whose sources did not change keeps its binary: no compilation
-            self.compilations = int(compile and finish_build(self.build_dir, before))
-            self._result_files = {
-                pop: (b2.device.get_array_filename(mon.variables["i"]),
-                      b2.device.get_array_filename(mon.variables["t"]))
-                for pop, mon in built.monitors.items()}
-        self.build_time = time.perf_counter() - t0
         self.run_seconds = 0.0  # simulation time reported by the binaries (standalone)
+        self.built = self.recipe = self._lock = None
+        t0 = time.perf_counter()
+        if device == "runtime":
+            self._build_runtime()
+        else:
+            key = cache_key(model, device, self.dt, self.duration, self.batch)
+            self.build_dir, self._lock = claim_build_folder(
+                Path(build_dir) if build_dir else default_build_root() / folder_name(model, device, key))
+            self.recipe = Recipe.load(self.build_dir, key) if compile else None
+            self.warm = self.recipe is not None
+            if self.recipe is None:
+                self.recipe = self._build_standalone(key, compile)
+            # the build's own pattern arrays are passed on every run too: a warm binary's static
+            # arrays are those of whichever build compiled it
+            weights = getattr(model, "weight_values", dict)()
+            self._base_arrays = {k: v for k, v in weights.items() if k in self.recipe.arrays}
+            self._array_args = OrderedDict()  # (argument, id(array)) -> (array, text): recent arrays' files
+        self.build_time = time.perf_counter() - t0
+
+    @property
+    def fanout(self) -> dict:
+        """Synapses per neuron of each recorded population (synaptic events = sum over spikes)."""
+        return self.recipe.fanout if self.recipe is not None else self.built.fanout
 
     def close(self) -> None:
         """Release the build folder for other processes, and the Brian2 objects: while they
         live, the next build's objects get other names (and so other sources) than in a
         fresh process."""
-        if getattr(self, "_lock", None) is not None:
+        if self._lock is not None:
             self._lock.close()
             self._lock = None
-        self.built = self._batch_groups = None
+        self.built = None
 
-    def structure_key(self) -> str:
-        """A name for the build folder, unique per network structure."""
-        tunable = set(self.built.tunables)
-        structural = {k: v for k, v in vars(self.model.params).items() if k not in tunable}
-        text = repr((self.model.structure(), sorted(structural.items()), float(b2.defaultclock.dt),
-                     float(self.duration), self.batch))
-        return f"{self.model.name}-{self.device}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+    # ------------------------------------------------------------ building
+    def _build_runtime(self) -> None:
+        import brian2 as b2
 
-    def _settings(self, trial: Trial, cue_and_seed: bool = True) -> list:
-        """(group, variable, value) triples for one trial, sizes checked before any run.
+        from . import brian2_compat as compat
+
+        compat.select_device("runtime")
+        b2.defaultclock.dt = self.dt * b2.second
+        self.built = built = self.model.build()
+        for g, v, value in self._runtime_tunables(self.defaults):
+            setattr(g, v, value)
+        built.network.store("initial")
+        built.network.run(0 * b2.ms, namespace=built.namespace)  # resolve and compile code objects once
+
+    def _build_standalone(self, key: str, compile: bool) -> Recipe:
+        """Generate the project with Brian2 (and compile it); the recipe of the build."""
+        import brian2 as b2
+
+        from . import brian2_compat as compat
+
+        compat.select_device(self.device, default_build_root())
+        b2.defaultclock.dt = self.dt * b2.second
+        built = self.model.build()
+        duration = self.duration * b2.second
+        batch_groups = None
+        if self.device == "cpp_standalone":
+            batch_groups = compat.batch_loop(built, duration, self.batch)
+        else:
+            b2.device.apply_run_args()
+            compat.reseed_from(*built.seed)
+            for g, v, expr in built.trial_init:
+                setattr(g, v, expr)
+            built.network.run(duration, namespace=built.namespace)
+        compat.one_dt_setting()
+        before = start_build(self.build_dir)
+        b2.device.build(directory=str(self.build_dir), compile=compile, run=False, with_output=False)
+        # a warm build folder whose sources did not change keeps its binary: no compilation
+        self.compilations = int(compile and finish_build(self.build_dir, before))
+        recipe = compat.recipe(built, key, batch_groups)
+        if compile:
+            recipe.save(self.build_dir)
+        return recipe
+
+    # ------------------------------------------------------------ settings
+    def _run_args(self, trial: Trial, cue_and_seed: bool = True) -> list:
+        """(argument, dtype, value) of one trial's command line, sizes checked before any run.
         Without ``cue_and_seed``: only the values a whole batch shares."""
-        out = []
+        r, out = self.recipe, []
         if cue_and_seed:
-            out = [(*self.built.cue, self._cue_values(trial)), (*self.built.seed, trial.seed)]
+            out = [(r.cue[0], r.cue[1], self._cue_values(trial, r.cue[2])), (r.seed[0], r.seed[1], trial.seed)]
         # standalone builds leave tunables at zero (so that the compiled code does not depend on
         # them): every trial passes all of them
-        out.extend(self._tunable_settings(self.defaults | trial.values))
-        for name, value in (trial.arrays or {}).items():
-            g, v, size = self.built.arrays[name]
+        for name, value in (self.defaults | trial.values).items():
+            if name not in r.tunables:
+                raise ConfigError(f"{name!r} cannot be varied without rebuilding the network")
+            out.extend((argument, dtype, value) for argument, dtype in r.tunables[name])
+        for name, value in (self._base_arrays | (trial.arrays or {})).items():
+            argument, dtype, size = r.arrays[name]
             if np.size(value) != size:  # the binary would silently ignore an array of the wrong length
                 raise ConfigError(f"{name} has {np.size(value)} entries, the network expects {size}")
-            out.append((g, v, value))
+            out.append((argument, dtype, value))
         return out
 
-    def _cue_values(self, trial: Trial) -> np.ndarray:
-        group, _ = self.built.cue
+    def _cue_values(self, trial: Trial, size: int):
+        """The cue variable's values (the model's encoding, with its unit) of one trial."""
         values = self.model.encode_cue(trial.cue)
-        if values.shape != (len(group),):
+        if np.shape(values) != (size,):
             raise ConfigError(f"cue has {np.size(trial.cue)} entries, the network expects {self.model.n_features}")
         return values
 
-    def _tunable_settings(self, values: dict) -> list:
+    def _runtime_tunables(self, values: dict) -> list:
         out = []
         for name, value in values.items():
             if name not in self.built.tunables:
@@ -211,6 +196,7 @@ class Simulator:
             out.extend((g, v, value) for g, v, _ in self.built.tunables[name])
         return out
 
+    # ------------------------------------------------------------- running
     def run_trial(self, trial: Trial) -> dict:
         """Run one trial; return ``{population: (neuron indices, spike times in s)}``."""
         return next(iter(self.run_many([trial])))[1]
@@ -238,49 +224,73 @@ class Simulator:
             yield list(zip((key for key, _ in batch), spikes))
 
     def _run_runtime(self, trial: Trial) -> dict:
-        settings = self._settings(trial)
-        net = self.built.network
+        import brian2 as b2
+
+        built = self.built
+        group, var = built.cue
+        settings = [(group, var, self._cue_values(trial, len(group))), (*built.seed, trial.seed),
+                    *self._runtime_tunables(self.defaults | trial.values)]
+        for name, value in (trial.arrays or {}).items():
+            g, v, size = built.arrays[name]
+            if np.size(value) != size:
+                raise ConfigError(f"{name} has {np.size(value)} entries, the network expects {size}")
+            settings.append((g, v, value))
+        net = built.network
         net.restore("initial")
         b2.seed(trial.seed)
-        for g, v, expr in self.built.trial_init:
+        for g, v, expr in built.trial_init:
             setattr(g, v, expr)
         for g, v, value in settings:
             setattr(g, v, value)
-        net.run(self.duration, namespace=self.built.namespace)
+        net.run(self.duration * b2.second, namespace=built.namespace)
         return {pop: (np.asarray(mon.i[:], dtype=np.int32), np.asarray(mon.t_[:], dtype=np.float64))
-                for pop, mon in self.built.monitors.items()}
+                for pop, mon in built.monitors.items()}
 
     def _command(self, batch: list, results_dir: Path) -> list[str]:
         """The binary's command line for a batch of (key, Trial) sharing values and arrays."""
         trials = [t for _, t in batch]
         if self.device == "cuda_standalone":
-            return self._binary(results_dir, self._settings(trials[0]))
-        seeds, cues = self._batch_groups
+            return self._binary(results_dir, self._run_args(trials[0]))
+        loop, cue_size = self.recipe.batch, self.recipe.cue[2]
         pad = self.batch - len(trials)
         args = []
-        for g, v, value in ((seeds, "seed", np.r_[[t.seed for t in trials], np.zeros(pad)]),
-                            (cues, "value", np.concatenate([self._cue_values(t) for t in trials]
-                                                           + [np.zeros(pad * len(self.built.cue[0]))]))):
-            path = results_dir / f"{g.name}_{v}.dat"  # this worker's own file, rewritten every batch
-            np.asarray(value, dtype=getattr(g, v).dtype).tofile(path)
-            args.append(f"{g.name}.{v}={path}")
-        settings = [*self._settings(trials[0], cue_and_seed=False), (seeds, "count", len(trials))]
+        for (argument, dtype), value in ((loop["seed"], np.r_[[t.seed for t in trials], np.zeros(pad)]),
+                                         (loop["cue"], np.concatenate([np.asarray(self._cue_values(t, cue_size), dtype=float) for t in trials]
+                                                                      + [np.zeros(pad * cue_size)]))):
+            path = results_dir / f"{argument.replace('.', '_')}.dat"  # this worker's own, rewritten every batch
+            np.asarray(value, dtype=dtype).tofile(path)
+            args.append(f"{argument}={path}")
+        settings = [*self._run_args(trials[0], cue_and_seed=False), (*loop["count"], len(trials))]
         return self._binary(results_dir, settings, args)
 
     def _binary(self, results_dir: Path, settings: list, args: list | None = None) -> list[str]:
         """Command line of the binary: ``settings`` as run_args (arrays content-addressed in
         static_arrays, so that a point's pattern arrays are written once), then ``args``."""
         out = [str(self.build_dir / "main"), "--results_dir", f"{results_dir}/"]
-        for g, v, value in settings:
-            name, text, file_name, array = compat.run_arg(getattr(g, v), value)
-            if file_name:
-                target = self.build_dir / "static_arrays" / file_name
-                if not target.exists():
-                    partial = target.with_name(f"{file_name}.{os.getpid()}")
-                    array.tofile(partial)
-                    os.replace(partial, target)
-            out.append(f"{name}={text}")
+        for argument, dtype, value in settings:
+            out.append(f"{argument}={self._arg_text(argument, dtype, value)}")
         return out + (args or [])
+
+    def _arg_text(self, argument: str, dtype: str, value) -> str:
+        """The text after ``argument=``; an array is written once to static_arrays (recent ones remembered,
+        so a point's pattern arrays are hashed once, not once per batch)."""
+        if np.ndim(value) == 0:
+            return run_arg(argument, dtype, value)[0]
+        memo = (argument, id(value))
+        if memo in self._array_args and self._array_args[memo][0] is value:
+            self._array_args.move_to_end(memo)
+            return self._array_args[memo][1]
+        text, file_name, array = run_arg(argument, dtype, value)
+        if file_name:
+            target = self.build_dir / "static_arrays" / file_name
+            if not target.exists():
+                partial = target.with_name(f"{file_name}.{os.getpid()}")
+                array.tofile(partial)
+                os.replace(partial, target)
+        self._array_args[memo] = (value, text)
+        while len(self._array_args) > 16:
+            self._array_args.popitem(last=False)
+        return text
 
     def _run_standalone(self, batches):
         """Yield ``(batch, [spikes of each trial])`` per batch, in order, ``workers`` binaries at once."""
@@ -328,7 +338,7 @@ class Simulator:
         info = (folder / "last_run_info.txt").read_text().split()
         self.run_seconds += float(info[0])
         per_trial = [{} for _ in range(count)]
-        for pop, (i_file, t_file) in self._result_files.items():
+        for pop, (i_file, t_file) in self.recipe.results.items():
             i = np.fromfile(folder / i_file, dtype=np.int32)
             t = np.fromfile(folder / t_file, dtype=np.float64)
             ends = np.fromfile(folder / f"{pop}_trial_ends", dtype=np.int64) if self.device == "cpp_standalone" \

@@ -18,7 +18,7 @@ import numpy as np
 from hopfield_brian.equations import plasticity as peq
 
 from . import brian2_compat
-from .simulator import claim_build_folder, default_build_root, finish_build, start_build
+from .build_cache import claim_build_folder, default_build_root, finish_build, start_build
 
 
 class _StorageNetwork:

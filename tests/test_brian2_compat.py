@@ -23,12 +23,23 @@ def test_the_private_names_this_package_uses_exist():
 
 
 def test_run_arg_gives_text_for_a_scalar_and_a_file_for_an_array():
+    """Brian2's command-line form of a value, and the package's own (used on warm builds) equal to it."""
+    from hopfield_brian.build_cache import run_arg
+
     compat.select_device("cpp_standalone")
-    group = b2.NeuronGroup(3, "x : 1 (constant)\ny : 1 (shared, constant)", name="probe")
+    group = b2.NeuronGroup(3, "x : 1 (constant)\ny : 1 (shared, constant)\nr : Hz (shared, constant)\n"
+                              "k : integer (constant)", name="probe")
     name, text, file_name, array = compat.run_arg(group.y, 0.5)
     assert name == "probe.y" and float(text) == 0.5 and file_name is None
     name, text, file_name, array = compat.run_arg(group.x, np.arange(3.0))
     assert name == "probe.x" and file_name and np.array_equal(array, np.arange(3.0))
+    for var, value in (("y", 0.1), ("r", 250 * b2.Hz), ("x", np.array([0.1, -2.0, 3e-9])),
+                       ("k", np.array([1, 2, 3])), ("x", np.array([0.7, 0.7, 0.7]))):
+        name, text, file_name, array = compat.run_arg(getattr(group, var), value)
+        argument, dtype = compat.recipe_argument(group, var)
+        assert argument == name
+        mine = run_arg(argument, dtype, value)
+        assert mine[:2] == (text, file_name) and mine[2].tobytes() == array.tobytes(), (name, value)
 
 
 def test_select_device_gives_fresh_names_and_refuses_unknown_devices():

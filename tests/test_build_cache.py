@@ -1,0 +1,89 @@
+"""The content-addressed build cache: a warm build runs without Brian2's code generation, and any change
+that shapes the generated code misses it."""
+
+import importlib
+import sys
+
+import brian2 as b2
+import numpy as np
+import pytest
+
+from hopfield_brian import build_cache
+from hopfield_brian import patterns as pat
+from hopfield_brian.equations.modern import ModernParams
+from hopfield_brian.models import ModernModel
+from hopfield_brian.simulator import Simulator, Trial
+
+DURATION, DT = 30 * b2.ms, 0.2 * b2.ms
+
+
+def _simulator(model, folder):
+    values = model.runtime_values() | {"t_cue": 10 * b2.ms, "deletion": 0.0, "background_rate": 0 * b2.Hz}
+    return Simulator(model, "cpp_standalone", DURATION, DT, values, build_dir=folder, batch=2)
+
+
+def _spikes(sim, cues):
+    try:
+        return [s for _, s in sim.run_many(Trial(c, 7 + k) for k, c in enumerate(cues))]
+    finally:
+        sim.close()
+
+
+def _same(a, b):
+    return all(np.array_equal(x[p][0], y[p][0]) and np.array_equal(x[p][1], y[p][1]) for x, y in zip(a, b) for p in x)
+
+
+def test_a_warm_build_runs_other_patterns_without_brian2_exactly_as_a_cold_build(tmp_path, monkeypatch):
+    """One structure, two pattern sets. The warm binary's own static arrays hold the other set's weights:
+    its spikes must still be those of a cold build of these patterns (the weights travel as run_args)."""
+    params = ModernParams(feature_coding="poisson")
+    mine, other = (ModernModel(params, pat.generate("bipolar", 4, 16, 0.5, seed=s)) for s in (1, 2))
+    cues = [mine.keys[0], mine.keys[1], -mine.keys[2]]
+    folder = tmp_path / "build"
+    cold = _spikes(_simulator(mine, folder), cues)  # compiles
+    (folder / build_cache.RECIPE).unlink()  # the next build regenerates sources (same code: no compilation)
+    sim = _simulator(other, folder)
+    assert sim.compilations == 0 and not sim.warm
+    sim.close()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Brian2 was asked to build")
+
+    monkeypatch.setattr(Simulator, "_build_standalone", refuse)
+    warm = _simulator(mine, folder)
+    assert warm.warm and warm.compilations == 0
+    assert _same(_spikes(warm, cues), cold) and sum(s["memory"][0].size for s in cold) > 0
+
+    (folder / build_cache.RECIPE).write_text("{damaged")  # an unreadable recipe is a miss, never a crash
+    with pytest.raises(AssertionError, match="asked to build"):
+        _simulator(mine, folder)
+
+
+def test_the_key_changes_with_everything_that_shapes_the_code_and_nothing_else(tmp_path, monkeypatch):
+    keys = pat.generate("bipolar", 4, 16, 0.5, seed=0)
+
+    def key(params=ModernParams(), patterns=keys, model_class=ModernModel, **kw):
+        args = dict(device="cpp_standalone", dt=0.2e-3, duration=0.03, batch=16) | kw
+        return build_cache.cache_key(model_class(params, patterns), **args)
+
+    base = key()
+    assert key(patterns=pat.generate("bipolar", 4, 16, 0.5, seed=1)) == base  # weights are run_args
+    assert key(ModernParams(beta=0.5)) == base  # a run-time value
+    for changed in (key(ModernParams(tau_key=7 * b2.ms)), key(ModernParams(normalisation="wta")),
+                    key(patterns=keys[:3]), key(dt=0.1e-3), key(duration=0.04), key(batch=4),
+                    key(device="cuda_standalone")):
+        assert changed != base
+    monkeypatch.setenv("CXXFLAGS", "-O1")
+    assert key() != base
+
+    # the model's own code: a changed equation in a user's model module misses the cache
+    module = tmp_path / "my_model.py"
+    source = ("from hopfield_brian.models import ModernModel\n"
+              "EQS = 'du/dt = -u / tau : 1'\n"
+              "class MyModel(ModernModel):\n    pass\n")
+    module.write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = key(model_class=importlib.import_module("my_model").MyModel)
+    module.write_text(source.replace("-u / tau", "-2 * u / tau"))
+    second = key(model_class=importlib.reload(sys.modules["my_model"]).MyModel)
+    assert first != second != base
