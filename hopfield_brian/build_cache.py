@@ -189,6 +189,33 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def open_build(base: Path, key: str | None):
+    """``(folder, lock, recipe)``: a warm build of ``key`` shared with other processes (``recipe`` set,
+    shared lock), or a folder this process alone builds in (``recipe`` None, exclusive lock; a warm
+    recipe is not looked for when ``key`` is None). ``base`` first, else ``base-1``, ``base-2``...
+    The lock lasts as long as the returned file; :func:`share` turns a finished build's into a shared one."""
+    for k in range(1000):
+        folder = base if k == 0 else base.with_name(f"{base.name}-{k}")
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = open(folder / ".lock", "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)  # fails while another process builds here
+            recipe = Recipe.load(folder, key) if key is not None else None
+            if recipe is not None:
+                return folder, lock, recipe
+            fcntl.flock(lock, fcntl.LOCK_UN)  # not converted in place: two converting processes would both fail
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while others run or build here
+            return folder, lock, None
+        except BlockingIOError:
+            lock.close()
+    raise RuntimeError(f"no free build folder next to {base}")
+
+
+def share(lock) -> None:
+    """Let other processes run the build this process finished (exclusive lock -> shared)."""
+    fcntl.flock(lock, fcntl.LOCK_SH)
+
+
 def claim_build_folder(base: Path):
     """A build folder for this process alone: ``base``, or ``base-1``, ``base-2``...
     if another process holds it (the lock lasts as long as the returned file)."""

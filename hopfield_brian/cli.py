@@ -10,6 +10,7 @@ exit status 2, before anything is built or written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import sys
 
@@ -64,6 +65,12 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, metavar="K",
                    help="trials per run of a cpp_standalone binary (default 16; results do not depend on it: "
                         "each trial is restored, reseeded and rerun from t=0)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the batches on the workers of a running Dask scheduler (e.g. tcp://host:8786)")
+    p.add_argument("--cluster", metavar="KIND",
+                   help="start a Dask cluster for this run: local:W (W worker processes here) or slurm, pbs, sge, "
+                        "lsf, htcondor, moab, oar (dask-jobqueue, settings from Dask's jobqueue.yaml)")
+    p.add_argument("--jobs", type=int, metavar="N", help="batch jobs a dask-jobqueue --cluster submits")
     p.add_argument("--build-only", action="store_true",
                    help="generate and compile the network(s) for --device, run nothing (e.g. cuda_standalone "
                         "on a machine without a GPU)")
@@ -146,8 +153,14 @@ def _run(args) -> None:
             print(f"built {exp.config.device} project in {folder} ({seconds:.1f} s)")
         return
     out = exp.config.out or default_run_dir(exp.name, exp.results_label or exp.config.model)
-    res = exp.run(out=out, workers=args.workers, batch=args.batch, progress=not args.quiet,
-                  figures=not args.no_figures)
+    with contextlib.ExitStack() as stack:
+        client = None
+        if args.scheduler or args.cluster or args.jobs is not None:
+            from .cluster import connect
+
+            client = stack.enter_context(connect(args.scheduler, args.cluster, args.jobs))
+        res = exp.run(out=out, workers=args.workers, batch=args.batch, progress=not args.quiet,
+                      figures=not args.no_figures, client=client)
     for problem in res.info.get("repaired", []):
         print(f"hopfield-brian: resumed past a damaged journal entry {problem}; its trials ran again",
               file=sys.stderr)

@@ -20,6 +20,7 @@ resume, devices, batching and progress from here (``examples/custom_protocol.py`
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -135,16 +136,18 @@ class Protocol:
 
     # ------------------------------------------------------------ running
     def run(self, out=None, *, workers: int | None = None, batch: int | None = None, progress: bool = False,
-            figures: bool = True):
+            figures: bool = True, client=None):
         """Run every trial of every grid point and return the :class:`~hopfield_brian.results.Results`.
 
         ``out``: a folder to write (and resume from: rerunning with the same folder skips what is
         done); default: the ``out`` parameter, else nothing is written (``Results.save`` later).
         ``workers``: binaries at once (default cores - 1); ``batch``: trials per binary run
         (default 16 on cpp_standalone). Neither changes the results. ``figures``: draw the figures into
-        ``out`` (after the tables are written; ``hopfield-brian plot`` draws them later).
+        ``out`` (after the tables are written; ``hopfield-brian plot`` draws them later). ``client``: a
+        ``dask.distributed.Client`` whose workers run the batches (:mod:`hopfield_brian.cluster`; the
+        same tables, spike for spike); ``workers`` is then ignored.
         """
-        return run(self, out, workers=workers, batch=batch, progress=progress, figures=figures)
+        return run(self, out, workers=workers, batch=batch, progress=progress, figures=figures, client=client)
 
     def build(self, compile: bool = True) -> list:
         """Generate (and compile) every network structure's standalone project, run nothing:
@@ -164,7 +167,7 @@ class Protocol:
         return built
 
 
-def run(protocol: Protocol, out=None, *, workers=None, batch=None, progress=False, figures=True):
+def run(protocol: Protocol, out=None, *, workers=None, batch=None, progress=False, figures=True, client=None):
     """Run ``protocol`` (see :meth:`Protocol.run`)."""
     from . import results as res_mod
     from . import sweep
@@ -185,7 +188,7 @@ def run(protocol: Protocol, out=None, *, workers=None, batch=None, progress=Fals
     try:
         resumed = len(store.done())
         repaired = list(getattr(store, "repaired", []))
-        stats = run_trials(protocol, points, store, workers, batch, progress)
+        stats = run_trials(protocol, points, store, workers, batch, progress, client)
         trials = store.trials()
         results = res_mod.Results(protocol, trials, protocol.summarise(trials, conf.swept_names(protocol.grid)),
                                   points=points, store=store, folder=Path(out) if out else None,
@@ -239,16 +242,16 @@ def _check_device(device: str) -> None:
                               "--build-only (Protocol.build) generates and compiles the project without one")
 
 
-def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None, progress=False) -> dict:
-    """Run every unfinished trial of ``points``, one simulator (one build) per group of the protocol.
+def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None, progress=False, client=None) -> dict:
+    """Run every unfinished trial of ``points``, one simulator (one build) per group of the protocol
+    (on the workers of a Dask ``client`` if given).
 
     The trials of one binary run (a batch, see :mod:`hopfield_brian.simulator`)
     are stored together as one journal entry, so a kill loses at most the batch
     being scored. Returns build statistics.
     """
-    from .sweep import progress_bar
-
     from .results import package_versions, spike_metadata
+    from .sweep import progress_bar
 
     done = store.done()
     groups = protocol.groups(points)
@@ -256,19 +259,25 @@ def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None
     todo = {pt.index: [r for r in range(pt.config.trials) if (pt.index, r) not in done] for g in groups for pt in g}
     stats = {"builds": 0, "compilations": 0, "build_time_s": 0.0, "run_seconds": 0.0}
     bar = progress_bar(sum(len(v) for v in todo.values()), progress)
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(bar.close)
+        if client is not None:
+            from . import cluster
+
+            stack.enter_context(cluster.simulators_on(client))
         for pts in groups:
             if not any(todo[pt.index] for pt in pts):
                 continue
             base = pts[0]
-            bar.set_postfix_str("building")
-            sim = protocol.simulator(base, workers, batch)
-            stats["builds"] += 1
-            stats["compilations"] += sim.compilations
-            stats["build_time_s"] += sim.build_time
+            if client is None:
+                bar.set_postfix_str("building")
+                sim = protocol.simulator(base, workers, batch)
+                bar.unpause()  # the build's time is not the trials': left out of elapsed time, rate and ETA
+                bar.set_postfix_str("")
+            else:
+                sim = cluster.DaskRunner(client, protocol, base, batch)
+                bar.set_postfix_str(f"{sim.workers} Dask workers")
             stats["workers"] = sim.workers
-            bar.unpause()  # the build's time is not the trials': left out of elapsed time, rate and ETA
-            bar.set_postfix_str("")
             metadata = spike_metadata(protocol, base, versions)
             pending = []  # scored trials of the batch not yet stored
             try:
@@ -287,7 +296,8 @@ def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None
             finally:
                 store.add_many(pending, metadata)  # also on Ctrl-C: what was scored is kept
                 sim.close()
+            stats["builds"] += 1  # per structure (on Dask: whatever number of workers built it)
+            stats["compilations"] += sim.compilations
+            stats["build_time_s"] += sim.build_time
             stats["run_seconds"] += sim.run_seconds
-    finally:
-        bar.close()
     return stats

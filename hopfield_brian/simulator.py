@@ -27,6 +27,7 @@ to build (and for the runtime device).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from collections import OrderedDict, deque
@@ -34,13 +35,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .build_cache import (Recipe, cache_key, claim_build_folder, default_build_root, finish_build, folder_name,
-                          run_arg, start_build)
+from .build_cache import (Recipe, cache_key, default_build_root, finish_build, folder_name, open_build, run_arg,
+                          share, start_build)
 from .errors import ConfigError
 
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
 AUTO_BATCH = 16  # trials per binary run of a batchable model on cpp_standalone, unless chosen
+
+
+def batch_size(model, device: str, batch: int | None) -> int:
+    """Trials per binary run: ``batch`` (default 16) on cpp_standalone for a batchable model, else 1."""
+    return (batch or AUTO_BATCH) if device == "cpp_standalone" and getattr(model, "batchable", False) else 1
 
 
 class SimulationError(RuntimeError):
@@ -81,7 +87,7 @@ class Simulator:
         self.workers = max(1, workers or default)
         # batching needs the binary's trial loop (cpp_standalone) and a model whose state is all
         # in its groups' arrays and spike queues (no plastic synapses)
-        self.batch = (batch or AUTO_BATCH) if device == "cpp_standalone" and getattr(model, "batchable", False) else 1
+        self.batch = batch_size(model, device, batch)
         self.defaults = dict(defaults)
         self.compilations = 0  # binaries compiled or linked (0: a warm build folder was reused as it was)
         self.run_seconds = 0.0  # simulation time reported by the binaries (standalone)
@@ -91,12 +97,13 @@ class Simulator:
             self._build_runtime()
         else:
             key = cache_key(model, device, self.dt, self.duration, self.batch)
-            self.build_dir, self._lock = claim_build_folder(
-                Path(build_dir) if build_dir else default_build_root() / folder_name(model, device, key))
-            self.recipe = Recipe.load(self.build_dir, key) if compile else None
-            self.warm = self.recipe is not None
+            self.build_dir, self._lock, self.recipe = open_build(
+                Path(build_dir) if build_dir else default_build_root() / folder_name(model, device, key),
+                key if compile else None)
+            self.warm = self.recipe is not None  # shared with any other process that runs it
             if self.recipe is None:
                 self.recipe = self._build_standalone(key, compile)
+                share(self._lock)
             # the build's own pattern arrays are passed on every run too: a warm binary's static
             # arrays are those of whichever build compiled it
             weights = getattr(model, "weight_values", dict)()
@@ -114,9 +121,15 @@ class Simulator:
         live, the next build's objects get other names (and so other sources) than in a
         fresh process."""
         if self._lock is not None:
+            for folder in self._results_folders():
+                shutil.rmtree(folder, ignore_errors=True)
             self._lock.close()
             self._lock = None
         self.built = None
+
+    def _results_folders(self) -> list[Path]:
+        """This process's own results folders in the (possibly shared) build folder."""
+        return [self.build_dir / f"results-{os.getpid()}-{k}" for k in range(self.workers)]
 
     # ------------------------------------------------------------ building
     def _build_runtime(self) -> None:
@@ -214,13 +227,12 @@ class Simulator:
         that at least two are in flight per worker (the caller scores one batch while
         the binaries run the next).
         """
-        jobs = _keyed(trials)
+        jobs = keyed(trials)
         if self.device == "runtime":
             for key, trial in jobs:
                 yield [(key, self._run_runtime(trial))]
             return
-        size = self.batch if total is None else max(1, min(self.batch, -(-total // (2 * self.workers))))
-        for batch, spikes in self._run_standalone(_batches(jobs, size)):
+        for batch, spikes in self._run_standalone(batches(jobs, self.batch, total, self.workers)):
             yield list(zip((key for key, _ in batch), spikes))
 
     def _run_runtime(self, trial: Trial) -> dict:
@@ -294,7 +306,7 @@ class Simulator:
 
     def _run_standalone(self, batches):
         """Yield ``(batch, [spikes of each trial])`` per batch, in order, ``workers`` binaries at once."""
-        free = deque(self.build_dir / f"results-{k}" for k in range(self.workers))
+        free = deque(self._results_folders())
         for folder in free:
             folder.mkdir(exist_ok=True)
         running = deque()
@@ -348,8 +360,15 @@ class Simulator:
         return per_trial
 
 
+def batches(jobs, size: int, total: int | None = None, workers: int = 1):
+    """Consecutive ``(key, Trial)`` jobs in lists of up to ``size`` that share values and arrays; with ``total``
+    (the jobs to come) small enough that each of ``workers`` gets at least two."""
+    if total is not None:
+        size = max(1, min(size, -(-total // (2 * workers))))
+    return _batches(jobs, size)
+
+
 def _batches(jobs, size: int):
-    """Consecutive (key, Trial) jobs in lists of up to ``size`` that share values and arrays."""
     batch = []
     for job in jobs:
         if batch and (len(batch) == size or not _same_run_args(batch[0][1], job[1])):
@@ -366,6 +385,7 @@ def _same_run_args(a: Trial, b: Trial) -> bool:
             and arrays_a.keys() == arrays_b.keys() and all(arrays_a[k] is arrays_b[k] for k in arrays_a))
 
 
-def _keyed(trials):
+def keyed(trials):
+    """``(key, Trial)`` pairs: Trials alone are keyed by their position."""
     for k, t in enumerate(trials):
         yield (k, t) if isinstance(t, Trial) else t

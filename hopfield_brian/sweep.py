@@ -67,13 +67,14 @@ class MemoryStore:
         self.rows.extend(row for row, _ in items)
         table = _spike_table(items, self.dtypes) if self.keep_spikes else None
         if table is not None:
-            self.spikes.append(table)
+            self.spikes.append((items[0][0]["trial"], table))
 
     def trials(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows).sort_values("trial", ignore_index=True)
 
     def spike_table(self, trial: int | None = None) -> pd.DataFrame:
-        frames = [s if trial is None else s[s["trial"] == trial] for s in self.spikes]
+        # in trial order, as a run folder's parts are read, whatever order the batches finished in
+        frames = [s if trial is None else s[s["trial"] == trial] for _, s in sorted(self.spikes, key=lambda e: e[0])]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
