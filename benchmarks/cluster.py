@@ -4,9 +4,10 @@ The default recall (N = 200, M = 50), ``--trials`` trials, warm build folder,
 run (1) by the local engine with 1 and with 2 binaries at once, (2) on a
 ``LocalCluster`` of 1 and of 2 worker processes. Prints trials per second,
 the scheduling overhead per batch (Dask with 1 worker against the local engine
-with 1 binary, over the number of batches) and the efficiency per core at 2
-workers (Dask trials/s per worker over the local engine's trials/s with one
-binary), and checks that every run gives the same tables.
+with 1 binary, over the number of batches) and the efficiency of W Dask
+workers (their trials/s over the local engine's with W binaries at once: the
+same number of cores simulating, the client scoring as the local engine
+does), and checks that every run gives the same tables.
 
 Usage: .venv/bin/python benchmarks/cluster.py [--trials 400] [--batch 16]
 """
@@ -55,10 +56,11 @@ def main():
     print(f"{'engine':<20}{'workers':>8}{'wall s':>9}{'trials/s':>10}{'cluster start s':>17}")
     for name, workers, wall, start in rows:
         print(f"{name:<20}{workers:>8}{wall:>9.2f}{a.trials / wall:>10.1f}{start:>17.1f}")
-    local1, dask1, dask2 = rows[0][2], rows[2][2], rows[3][2]
+    local1, local2, dask1, dask2 = (r[2] for r in rows)
     print(f"scheduling overhead per batch (Dask 1 worker - local 1 binary): {1e3 * (dask1 - local1) / batches:.1f} ms")
-    print(f"efficiency per core at 2 Dask workers: {(a.trials / dask2 / 2) / (a.trials / local1):.2f} "
-          "of the local engine with one binary")
+    for w, local, dask in ((1, local1, dask1), (2, local2, dask2)):
+        print(f"efficiency at {w} Dask worker{'s' * (w > 1)}: {local / dask:.2f} of the local engine's throughput "
+              f"with {w} binar{'ies' if w > 1 else 'y'} at once (the same cores simulating)")
 
 
 if __name__ == "__main__":

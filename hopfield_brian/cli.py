@@ -61,7 +61,7 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
                         "e.g. beta=0.01:0.2:5); repeatable: the grid is the product. Rerunning with the same "
                         "--out resumes an interrupted sweep")
     p.add_argument("--workers", type=int, metavar="W",
-                   help="simulation binaries run at once on cpp_standalone (default: cores - 1)")
+                   help="simulation binaries run at once on cpp_standalone (default: one per core)")
     p.add_argument("--batch", type=int, metavar="K",
                    help="trials per run of a cpp_standalone binary (default 16; results do not depend on it: "
                         "each trial is restored, reseeded and rerun from t=0)")

@@ -5,9 +5,9 @@ of trials and scores them. Given a ``distributed.Client`` it gets them from
 :class:`DaskRunner` instead of a local :class:`~hopfield_brian.simulator.Simulator`:
 
 * the client process alone owns the results folder, the journal and resume;
-  workers receive batches of trials (cue, seed and run-time values only) and
-  return the spikes of each trial: no shared file system is needed for
-  results;
+  workers receive batches of trials (cue, seed and run-time values only),
+  run and score them, and return each trial's row and spikes: no shared file
+  system is needed for results, and the client only stores;
 * each worker builds a network structure once (through the content-addressed
   build cache, safe when workers share a build folder: see
   :func:`hopfield_brian.build_cache.open_build`) and keeps the simulator for
@@ -117,41 +117,48 @@ class SimulatorCache(distributed.WorkerPlugin):
         self.simulators.clear()
 
 
-def _run_batch(protocol, base, token: str, batch: int | None, trials: list) -> dict:
-    """On a worker: the spikes of each trial of one batch, and what building cost if it built."""
+def _run_batch(protocol, base, points: dict, token: str, batch: int | None, jobs: list) -> dict:
+    """On a worker: run one batch of ``(point index, repeat, key, Trial)`` and score each trial; the rows, the
+    spikes, and what building cost if this call built."""
+    import time
+
     cache = distributed.get_worker().plugins[PLUGIN]
     sim, new = cache.get(token, lambda: protocol.simulator(base, 1, batch))
-    before = sim.run_seconds
-    spikes = [s for finished in sim.run_batches(trials) for _, s in finished]
-    out = {"spikes": spikes, "run_seconds": sim.run_seconds - before}
+    before, t0 = sim.run_seconds, time.perf_counter()
+    spikes = [s for finished in sim.run_batches(trial for *_, trial in jobs) for _, s in finished]
+    share = (time.perf_counter() - t0) / len(jobs)  # each trial's share of the wall time
+    rows = [protocol.score(points[index], repeat, key, s, sim.fanout, share)
+            for (index, repeat, key, _), s in zip(jobs, spikes)]
+    out = {"rows": rows, "spikes": spikes, "run_seconds": sim.run_seconds - before}
     if new:
-        out.update(fanout=sim.fanout, compilations=sim.compilations, build_time=sim.build_time)
+        out.update(compilations=sim.compilations, build_time=sim.build_time)
     return out
 
 
 class DaskRunner:
-    """The part of a :class:`~hopfield_brian.simulator.Simulator` the engine uses, with the batches run on a
-    Dask cluster (see the module's docstring)."""
+    """The part of a :class:`~hopfield_brian.simulator.Simulator` the engine uses, with the batches run and their
+    trials scored on a Dask cluster (see the module's docstring)."""
 
-    def __init__(self, client, protocol, base, batch: int | None):
+    def __init__(self, client, protocol, points: list, batch: int | None):
         from .simulator import batch_size
 
-        self.client, self.protocol, self.base, self.batch = client, protocol, base, batch
-        self.size = batch_size(base.model, protocol.config.device, batch)
+        self.client, self.protocol, self.points, self.batch = client, protocol, points, batch
+        self.size = batch_size(points[0].model, protocol.config.device, batch)
         self.workers = max(1, len(client.scheduler_info().get("workers", {})))
         self.compilations, self.build_time, self.run_seconds = 0, 0.0, 0.0
-        self.fanout = None
         self._remote = None
 
-    def run_batches(self, trials, total: int | None = None):
-        """As :meth:`Simulator.run_batches`: lists of ``(key, spikes)``, one per batch, as they finish."""
-        from .simulator import SimulationError, batches, keyed
+    def run_batches(self, jobs, total: int | None = None):
+        """Lists of ``((point, repeat, key), spikes, row)``, one per batch, as the batches finish;
+        ``jobs``: ``((point, repeat, key), Trial)`` in order."""
+        from .simulator import SimulationError, batches
 
         if self._remote is None:  # sent once per worker, not once per batch
-            self._remote = (self.client.scatter(self.protocol, broadcast=True, hash=False),
-                            self.client.scatter(self.base, broadcast=True, hash=False))
-        protocol, base = self._remote
-        pending = batches(keyed(trials), self.size, total, self.workers)
+            scatter = lambda obj: self.client.scatter(obj, broadcast=True, hash=False)  # noqa: E731
+            self._remote = (scatter(self.protocol), scatter(self.points[0]),
+                            scatter({pt.index: pt for pt in self.points}))
+        protocol, base, points = self._remote
+        pending = batches(iter(jobs), self.size, total, self.workers)
         in_flight = {}
 
         def submit():
@@ -159,8 +166,8 @@ class DaskRunner:
                 batch = next(pending, None)
                 if batch is None:
                     return
-                future = self.client.submit(_run_batch, protocol, base, base.key, self.batch,
-                                            [t for _, t in batch], pure=False)
+                work = [(pt.index, repeat, key, trial) for (pt, repeat, key), trial in batch]
+                future = self.client.submit(_run_batch, protocol, base, points, base.key, self.batch, work, pure=False)
                 in_flight[future] = batch
 
         submit()
@@ -172,9 +179,9 @@ class DaskRunner:
                     try:
                         result = future.result()
                     except SimulationError as exc:
-                        raise SimulationError(str(exc), [key for key, _ in batch]) from None
+                        raise SimulationError(str(exc), [job for job, _ in batch]) from None
                     self._account(result)
-                    yield list(zip((key for key, _ in batch), result["spikes"]))
+                    yield [(job, spikes, row) for (job, _), spikes, row in zip(batch, result["spikes"], result["rows"])]
                 submit()
         finally:
             for future in in_flight:
@@ -182,8 +189,7 @@ class DaskRunner:
 
     def _account(self, result: dict) -> None:
         self.run_seconds += result["run_seconds"]
-        if "fanout" in result:
-            self.fanout = result["fanout"]
+        if "compilations" in result:
             self.compilations += result["compilations"]
             self.build_time += result["build_time"]
 

@@ -141,7 +141,7 @@ class Protocol:
 
         ``out``: a folder to write (and resume from: rerunning with the same folder skips what is
         done); default: the ``out`` parameter, else nothing is written (``Results.save`` later).
-        ``workers``: binaries at once (default cores - 1); ``batch``: trials per binary run
+        ``workers``: binaries at once (default one per core); ``batch``: trials per binary run
         (default 16 on cpp_standalone). Neither changes the results. ``figures``: draw the figures into
         ``out`` (after the tables are written; ``hopfield-brian plot`` draws them later). ``client``: a
         ``dask.distributed.Client`` whose workers run the batches (:mod:`hopfield_brian.cluster`; the
@@ -275,7 +275,7 @@ def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None
                 bar.unpause()  # the build's time is not the trials': left out of elapsed time, rate and ETA
                 bar.set_postfix_str("")
             else:
-                sim = cluster.DaskRunner(client, protocol, base, batch)
+                sim = cluster.DaskRunner(client, protocol, pts, batch)
                 bar.set_postfix_str(f"{sim.workers} Dask workers")
             stats["workers"] = sim.workers
             metadata = spike_metadata(protocol, base, versions)
@@ -288,8 +288,9 @@ def run_trials(protocol: Protocol, points: list, store, workers=None, batch=None
                     now = time.perf_counter()
                     share = (now - t_last) / len(finished)  # each trial's share of the wall time
                     t_last = now
-                    for (pt, r, key), spikes in finished:
-                        pending.append((protocol.score(pt, r, key, spikes, sim.fanout, share), spikes))
+                    for (pt, r, key), spikes, *scored in finished:  # scored: the row, from Dask workers
+                        row = scored[0] if scored else protocol.score(pt, r, key, spikes, sim.fanout, share)
+                        pending.append((row, spikes))
                         bar.update()
                     store.add_many(pending, metadata)
                     pending = []

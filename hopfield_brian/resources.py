@@ -33,8 +33,23 @@ MAX_BATCH = 100_000
 MAX_TRIALS = 100_000_000  # trials of one run
 
 
+def cores() -> int:
+    """Cores this process may use (its CPU affinity: what a SLURM or cgroup allocation grants)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(device: str) -> int:
+    """Binaries run at once: one per core on cpp_standalone (scoring a trial takes ~3 ms against its ~7 ms of
+    simulation, so the scorer shares the cores: 1.4-1.8x the throughput of cores - 1 on 2 cores, BENCHMARKS.md);
+    one on CUDA, since concurrent contexts time-slice the one GPU."""
+    return 1 if device == "cuda_standalone" else cores()
+
+
 def max_workers() -> int:
-    return max(64, 8 * (os.cpu_count() or 1))
+    return max(64, 8 * cores())
 
 
 def memory_bytes() -> int:
@@ -78,7 +93,7 @@ def check(protocol, points: list, out, workers: int | None, batch: int | None) -
     """Refuse, in one line, a run that would not fit this machine (see the module's docstring)."""
     if workers is not None and workers > max_workers():
         raise ConfigError(f"--workers {workers:,} is more than {max_workers()} binaries at once on this machine "
-                          f"({os.cpu_count()} cores)")
+                          f"({cores()} cores)")
     if batch is not None and batch > MAX_BATCH:
         raise ConfigError(f"--batch {batch:,}: at most {MAX_BATCH:,} trials per binary run")
     trials = sum(pt.config.trials for pt in points)
@@ -88,7 +103,7 @@ def check(protocol, points: list, out, workers: int | None, batch: int | None) -
     if trials * BYTES_PER_TRIAL_ROW > ram / 4:
         raise ConfigError(f"{trials:,} trials: their table would need ~{_gib(trials * BYTES_PER_TRIAL_ROW)} of "
                           f"memory, more than a quarter of this machine's {_gib(ram)}")
-    running = workers or max(1, (os.cpu_count() or 2) - 1)
+    running = workers or default_workers(getattr(protocol.config, "device", "cpp_standalone"))
     spikes_on_disk = 0.0
     for group in protocol.groups(points):
         base = group[0]

@@ -38,6 +38,7 @@ import numpy as np
 from .build_cache import (Recipe, cache_key, default_build_root, finish_build, folder_name, open_build, run_arg,
                           share, start_build)
 from .errors import ConfigError
+from .resources import default_workers
 
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
@@ -81,10 +82,7 @@ class Simulator:
         self.model = model
         self.device = device
         self.duration, self.dt = float(duration), float(dt)  # s
-        # default: one core is left to the Python process that scores the trials; on CUDA one
-        # binary at a time, since concurrent contexts time-slice the one GPU (BENCHMARKS.md)
-        default = 1 if device == "cuda_standalone" else (os.cpu_count() or 2) - 1
-        self.workers = max(1, workers or default)
+        self.workers = max(1, workers or default_workers(device))
         # batching needs the binary's trial loop (cpp_standalone) and a model whose state is all
         # in its groups' arrays and spike queues (no plastic synapses)
         self.batch = batch_size(model, device, batch)
