@@ -112,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
         _protocol_parser(protocols, name)
     plot = commands.add_parser("plot", help="redraw the figures of a results folder (no simulation)")
     plot.add_argument("folder", metavar="FOLDER")
+    export = commands.add_parser("export", help="write the spikes of a results folder for Neo or NWB tools")
+    export.add_argument("folder", metavar="FOLDER")
+    export.add_argument("--format", required=True, choices=("neo", "nwb"),
+                        help="neo: a pickled neo.Block (a Segment per trial, a SpikeTrain per neuron); nwb: an "
+                             "NWB file (units, trials with every parameter, stored patterns)")
+    export.add_argument("--to", metavar="FILE", help="file to write (default: spikes.neo.pkl or spikes.nwb in FOLDER)")
     return parser
 
 
@@ -214,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "plot":
             _plot(args.folder)
+        elif args.command == "export":
+            from .results import load
+
+            print(f"wrote {load(args.folder).export(args.format, args.to)}")
         else:
             _run(args)
     except ConfigError as exc:

@@ -144,6 +144,24 @@ class Results:
         """The summary the command line prints."""
         return self.protocol.report(self)
 
+    def to_neo(self):
+        """The spikes as a ``neo.Block``: a Segment per trial, a SpikeTrain per neuron (:mod:`hopfield_brian.export`)."""
+        from .export import to_neo
+
+        return to_neo(self)
+
+    def to_nwb(self):
+        """The spikes, trials and patterns as a ``pynwb.NWBFile`` (:mod:`hopfield_brian.export`)."""
+        from .export import to_nwb
+
+        return to_nwb(self)
+
+    def export(self, fmt: str, path=None) -> Path:
+        """Write the spikes as ``neo`` (pickled Block) or ``nwb``, by default into the run's folder."""
+        from .export import export
+
+        return export(self, fmt, path)
+
     def save(self, folder, figures: bool = True) -> Path:
         """Write every table, the spikes, patterns, config.json and (``figures``) the figures to ``folder``
         (which must not hold another run); returns the folder."""
