@@ -14,7 +14,7 @@ pynwb = pytest.importorskip("pynwb")
 def run(tmp_path_factory):
     """A two-point sweep with silent neurons (an ablated share) and its folder."""
     out = tmp_path_factory.mktemp("export") / "run"
-    res = hb.Recall(n_features=24, n_patterns=3, trials=3, sweep={"ablation": [0.0, 0.5]}).run(out, figures=False)
+    hb.Recall(n_features=24, n_patterns=3, trials=3, sweep={"ablation": [0.0, 0.5]}).run(out, figures=False)
     return hb.load(out)
 
 
