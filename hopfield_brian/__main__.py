@@ -1,3 +1,8 @@
-from hopfield_brian.cli import main
+"""``python -m hopfield_brian``: the command line."""
+
 import sys
-sys.exit(main())
+
+from hopfield_brian.cli import main
+
+if __name__ == "__main__":  # not when a documentation tool imports every module
+    sys.exit(main())

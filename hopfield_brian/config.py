@@ -162,16 +162,20 @@ def array_label(array: np.ndarray) -> str:
     return f"array {'x'.join(map(str, data.shape))} sha256:{digest[:16]}"
 
 
-def help_lines(instance) -> list[str]:
-    """One line per field: name, default with its unit, and what it means (from its declaration)."""
-    lines = []
+def parameter_rows(instance) -> list[tuple[str, str, str]]:
+    """``(name, default with its unit, meaning [valid values])`` of every field, from its declaration."""
+    rows = []
     for f in dataclasses.fields(instance):
         v = getattr(instance, f.name)
         shown = _example(v) if isinstance(v, b2.Quantity) else repr(v) if isinstance(v, str) else str(v)
         spec = spec_of(f)
-        doc = spec.doc + (f" [{spec.range_text()}]" if spec.range_text() else "")
-        lines.append(f"  {f.name:<18} {shown:<12} {doc}")
-    return lines
+        rows.append((f.name, shown, spec.doc + (f" [{spec.range_text()}]" if spec.range_text() else "")))
+    return rows
+
+
+def help_lines(instance) -> list[str]:
+    """One line per field for ``--help``: name, default with its unit, and what it means."""
+    return [f"  {name:<18} {shown:<12} {doc}" for name, shown, doc in parameter_rows(instance)]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -202,13 +202,16 @@ def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame
     handles.append(ax.axhline(0.9, color="k", lw=0.6, ls=":", label="success threshold 0.9"))
     # measured capacities: the largest M up to which every M tested reaches the threshold
     # (a capacity of 0, the smallest M already failing, has no line: at M = 0 it would wreck a log axis)
+    # (a capacity equal to the largest M tried is a lower bound: the threshold was never crossed)
     for _, row in table.iterrows():
         c = palette.get(row[hue], "0.3") if hue else None
         where = f" ({hue} = {_fmt(row[hue])})" if hue else ""
+        largest = (summary[summary[hue] == row[hue]] if hue else summary)["n_patterns"].max()
         for system, colour, dashes in (("spiking", c or "C0", (0, (6, 2))), ("reference", c or "0.4", (0, (1, 1.5)))):
             capacity = row[f"capacity_{system}"]
-            label = f"capacity, {system}{where}: " + (f"{capacity:.0f}" if capacity > 0 else
-                                                       "below the smallest M tested")
+            label = f"capacity, {system}{where}: " + (
+                "below the smallest M tested" if capacity <= 0 else
+                f">= {capacity:.0f}, not reached at the largest M tried" if capacity >= largest else f"{capacity:.0f}")
             line = dict(color=colour, lw=1.2, ls=dashes, alpha=0.8, label=label)
             handles.append(ax.axvline(capacity, **line) if capacity > 0 else Line2D([], [], **line))
     if config.model == "modern":
@@ -230,26 +233,41 @@ NOISE_LABELS = {"cue_noise": "cue entries flipped", "cue_mask": "cue entries mas
 
 
 @_styled()
-def robustness_figure(table: pd.DataFrame, config) -> Figure:
-    """One facet per noise type: success (95% Wilson band) and the numpy reference (dashed)."""
+def robustness_figure(table: pd.DataFrame, config, reference_sees=("cue_noise", "cue_mask")) -> Figure:
+    """One facet per noise type: success (95% Wilson band), the numpy reference's success where that noise
+    reaches it (``reference_sees``: it runs with the exact weights and neurons), and the mean final overlap on
+    its own axis (right)."""
     noises = list(dict.fromkeys(table["noise"]))
     cols = 4
     rows = -(-len(noises) // cols)
-    fig, axes = _subplots(rows, cols, figsize=(3 * cols, 2.5 * rows), layout="constrained", squeeze=False)
-    for ax, name in zip(axes.flat, noises):
+    fig, axes = _subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), layout="constrained", squeeze=False)
+    handles = {}
+    for k, (ax, name) in enumerate(zip(axes.flat, noises)):
         g = table[table["noise"] == name].sort_values("strength")
-        ax.plot(g["strength"], g["success_rate"], "o-", color="tab:blue", label="spiking")
+        handles["spiking success (95% band)"], = ax.plot(g["strength"], g["success_rate"], "o-", color="tab:blue")
         ax.fill_between(g["strength"], g["success_ci_low"], g["success_ci_high"], color="tab:blue", alpha=0.2)
-        ax.plot(g["strength"], g["reference_success_rate"], "x--", color="0.4", label="numpy reference")
-        ax.plot(g["strength"], g["final_overlap_mean"], ":", color="tab:green", label="final overlap")
+        if name in reference_sees:
+            handles["numpy reference success"], = ax.plot(g["strength"], g["reference_success_rate"], "x--",
+                                                          color="0.4")
+        overlap = ax.twinx()
+        handles["final overlap (right axis)"], = overlap.plot(g["strength"], g["final_overlap_mean"], ":",
+                                                              color="tab:green")
+        overlap.set_ylim(-1.05, 1.05)
+        overlap.tick_params(axis="y", colors="tab:green", labelsize=7)
+        if k % cols == cols - 1 or k == len(noises) - 1:
+            overlap.set_ylabel("final overlap", color="tab:green")
         if name == "weight_bits":
             ax.set_xscale("log", base=2)
+            if config.model == "modern" and (g["success_rate"] >= 0.9).all():
+                ax.text(0.5, 0.3, "+-1 patterns: sign weights\n(1 bit) store them exactly", ha="center",
+                        transform=ax.transAxes, fontsize=7)
         ax.set_xlabel(NOISE_LABELS.get(name, name))
         ax.set_ylim(-0.05, 1.05)
+        if k % cols == 0:
+            ax.set_ylabel("success rate")
     for ax in axes.flat[len(noises):]:
         ax.axis("off")
-    axes.flat[0].set_ylabel("success rate")
-    axes.flat[0].legend(fontsize=7)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=len(handles), fontsize=8)
     fig.suptitle(f"{config.model} robustness (N={config.n_features}, M={config.n_patterns}, "
                  f"base cue noise {config.cue_noise:g}, {int(table['trials'].iloc[0])} trials per point)")
     return fig
@@ -353,19 +371,18 @@ def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[st
         varied = at[at[codings].ne(pd.Series(coded)[codings]).any(axis=1)]
         keys = [c for c in ("n_patterns", "cue_noise", "beta") if c in at]  # where the codings were compared
         at = at.merge(varied[keys].drop_duplicates(), on=keys) if keys else at
-        sns.scatterplot(data=at, x=e.replace(name, "mac_ac") if "mac_ac" in table_names else e, y="accuracy",
+        sns.scatterplot(data=at, x=e, y="accuracy",  # the energy table of the first panel: comparable axes
                         hue="rate_feature_Hz" if "rate_feature_Hz" in at else None,
                         style="feature_coding" if "feature_coding" in at else None,
                         size="rate_memory_Hz" if "rate_memory_Hz" in at else None, ax=ax,
                         palette=_level_palette(at["rate_feature_Hz"]) if "rate_feature_Hz" in at else None)
         r = refs[refs["system"] == "attention"]
         r = r.merge(varied[keys].drop_duplicates(), on=keys) if keys else r  # attention at the same point
-        ax.axvline(r[e.replace(name, "mac_ac") if "mac_ac" in table_names else e].min(), color="tab:red", lw=0.8,
-                   ls="--", label="attention (numpy)")
+        ax.axvline(r[e].min(), color="tab:red", lw=0.8, ls="--", label="attention (numpy)")
         ax.set_xscale("log")
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title(f"feature coding and rates, window {window:g} ms", fontsize=9)
-        ax.set_xlabel("energy per query, nJ (mac_ac)" if "mac_ac" in table_names else f"energy per query, nJ ({name})")
+        ax.set_xlabel(f"energy per query, nJ ({name})")
         ax.set_ylabel("accuracy")
         ax.legend(fontsize=6, **outside)
     else:
@@ -447,6 +464,7 @@ def regimes_phase_figure(table: pd.DataFrame, controls: list[str]) -> Figure:
               ("n_switches", "attractor switches")]
     n_rows = t["condition"].nunique()
     fig, axes = _subplots(4, 2, figsize=(13, 1.2 * n_rows * 4 + 2.5), layout="constrained")
+    present = set()  # regime names shown in the two label panels, for their colour legend
     for ax, (col, title) in zip(axes.ravel(), panels):
         if col not in t:
             ax.axis("off")
@@ -455,9 +473,9 @@ def regimes_phase_figure(table: pd.DataFrame, controls: list[str]) -> Figure:
             codes = t.pivot_table(index="condition", columns="beta_label", values=col, aggfunc="first")
             codes = codes.reindex(columns=cols)
             num = codes.apply(lambda s: s.map(lambda v: labels.index(v) if isinstance(v, str) else np.nan))
-            text = codes.apply(lambda s: s.map(lambda v: v.replace("_", "\n") if isinstance(v, str) else ""))
-            sns.heatmap(num, ax=ax, cmap=cmap, vmin=-0.5, vmax=len(labels) - 0.5, cbar=False, annot=text,
-                        fmt="", annot_kws={"fontsize": 5}, linewidths=0.5, linecolor="white")
+            present.update(v for v in codes.to_numpy().ravel() if isinstance(v, str))
+            sns.heatmap(num, ax=ax, cmap=cmap, vmin=-0.5, vmax=len(labels) - 0.5, cbar=False,
+                        linewidths=0.5, linecolor="white")
         else:
             val = t.pivot_table(index="condition", columns="beta_label", values=col, aggfunc="mean")
             sns.heatmap(val.reindex(columns=cols), ax=ax, cmap="viridis", annot=True, fmt=".2g",
@@ -466,6 +484,11 @@ def regimes_phase_figure(table: pd.DataFrame, controls: list[str]) -> Figure:
         ax.set_xlabel("beta")
         ax.set_ylabel("")
         ax.tick_params(axis="x", labelrotation=90)
+    from matplotlib.patches import Patch
+
+    shown = [lab for lab in labels if lab in present]
+    fig.legend([Patch(color=REGIME_COLOURS[lab]) for lab in shown], [lab.replace("_", " ") for lab in shown],
+               loc="outside upper center", ncol=len(shown) or 1, title="regime (top two panels)", fontsize=9)
     fig.suptitle("dynamical regimes of the spiking modern Hopfield network")
     return fig
 

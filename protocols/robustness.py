@@ -39,6 +39,8 @@ STRENGTHS = {
     # up to 0.3 / rate_feature: the regular coders' displacements stay independent (equations/modern.py)
     "jitter": [0.0 * b2.ms, 0.5 * b2.ms, 1 * b2.ms, 1.5 * b2.ms, 2 * b2.ms],
 }
+# the numpy reference runs from the same cue with the exact weights: only the cue's noise reaches it
+REFERENCE_SEES = ("cue_noise", "cue_mask")
 
 
 class Robustness(RateProtocol):
@@ -68,7 +70,7 @@ class Robustness(RateProtocol):
     def figures(self, results) -> dict:
         from hopfield_brian import plotting
 
-        return {"robustness": plotting.robustness_figure(results.tables["robustness"], self.config)}
+        return {"robustness": plotting.robustness_figure(results.tables["robustness"], self.config, REFERENCE_SEES)}
 
     def report(self, results) -> str:
         table = results.tables["robustness"]
