@@ -415,7 +415,8 @@ def van_rossum(t1, t2, tau: float) -> float:
 
 
 def victor_purpura(t1, t2, q: float) -> float:
-    """Victor & Purpura (1996) spike-time distance D^spike[q] (times in s, q in 1/s).
+    """Victor & Purpura (1996) spike-time distance D^spike[q] (times in s, q in 1/s); equal to Elephant's
+    ``victor_purpura_distance`` and x2.8 faster on two 200-spike trains (benchmarks/measures_vs_elephant.py).
 
     Minimal cost to turn one train into the other: 1 per inserted or deleted
     spike, q |dt| per shift by dt. Dynamic programming; each row of the table
