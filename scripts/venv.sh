@@ -19,6 +19,12 @@ if [ -z "$PY" ]; then
 fi
 rm -rf .venv
 "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test,cuda]'
+echo "hopfield-brian: installing into .venv/ (a few minutes the first time; log in .venv/install.log)" >&2
+# pip and setuptools print walls of notices (an editable install's); shown only if the install fails
+if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+       .venv/bin/python -m pip install -q -e '.[test,cuda]'; } > .venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    echo "hopfield-brian: installing into .venv/ failed (above; also in .venv/install.log)" >&2
+    exit 1
+fi
 touch .venv/.installed
