@@ -221,7 +221,7 @@ def capacity_figure(summary: pd.DataFrame, swept: list[str], table: pd.DataFrame
     ax.set_ylabel("success rate")
     ax.legend(handles=handles, fontsize=7, title=hue, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(f"{config.model} capacity, N = {config.n_features}: spiking (solid), numpy reference (dashed)",
-                 fontsize=9)
+                 fontsize=9, loc="left")  # wider than the axes: grows to the right, over the legend's column
     return fig
 
 
@@ -276,19 +276,25 @@ def robustness_figure(table: pd.DataFrame, config, reference_sees=("cue_noise", 
 @_styled()
 def forgetting_figure(table: pd.DataFrame, config) -> Figure:
     """Success on a stored pattern against its age, one line per value of the curve parameter."""
+    from matplotlib.patches import Patch
+
     hue = next(c for c in table.columns if c != "age")  # the curve parameter leads the table
     fig, ax = _subplots(figsize=(6.5, 4), layout="constrained")
-    sns.lineplot(data=table, x="age", y="success_rate", hue=hue, marker="o", palette="viridis", ax=ax)
-    for _, g in table.groupby(hue):
-        ax.fill_between(g["age"], g["success_ci_low"], g["success_ci_high"], alpha=0.1)
-    ax.axhline(0.9, color="k", lw=0.6, ls=":")
+    palette = _level_palette(table[hue])  # bands in their line's colour
+    sns.lineplot(data=table, x="age", y="success_rate", hue=hue, marker="o", palette=palette, ax=ax)
+    for level, g in table.groupby(hue):
+        ax.fill_between(g["age"], g["success_ci_low"], g["success_ci_high"], color=palette[level], alpha=0.12, lw=0)
+    ax.axhline(0.9, color="k", lw=0.6, ls=":", label="success threshold 0.9")
     ax.set_xlabel("age (patterns stored after the cued one)")
     ax.set_ylabel("success rate")
     rule = (f"bounded Hebbian rule (bound {config.weight_bound:g} x 2/N)" if config.model == "classical"
             else "recruited memory neurons")
     ax.set_title(f"{config.model}: forgetting after storage by a {rule}, N={config.n_features}, "
                  f"M={config.n_patterns}", fontsize=9)
-    ax.legend(title=hue.replace("_", " "), fontsize=7)
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Patch(color="0.5", alpha=0.25, lw=0))
+    labels.append("95 % Wilson interval")
+    ax.legend(handles, labels, title=hue.replace("_", " "), fontsize=7)
     return fig
 
 
@@ -479,7 +485,7 @@ def regimes_phase_figure(table: pd.DataFrame, controls: list[str]) -> Figure:
         else:
             val = t.pivot_table(index="condition", columns="beta_label", values=col, aggfunc="mean")
             sns.heatmap(val.reindex(columns=cols), ax=ax, cmap="viridis", annot=True, fmt=".2g",
-                        annot_kws={"fontsize": 5}, cbar_kws={"shrink": 0.8})
+                        annot_kws={"fontsize": 6}, cbar_kws={"shrink": 0.8})
         ax.set_title(title, loc="left", fontsize=9)
         ax.set_xlabel("beta")
         ax.set_ylabel("")
@@ -488,7 +494,7 @@ def regimes_phase_figure(table: pd.DataFrame, controls: list[str]) -> Figure:
 
     shown = [lab for lab in labels if lab in present]
     fig.legend([Patch(color=REGIME_COLOURS[lab]) for lab in shown], [lab.replace("_", " ") for lab in shown],
-               loc="outside upper center", ncol=len(shown) or 1, title="regime (top two panels)", fontsize=9)
+               loc="outside lower center", ncol=len(shown) or 1, title="regime (top two panels)", fontsize=9)
     fig.suptitle("dynamical regimes of the spiking modern Hopfield network")
     return fig
 
@@ -520,8 +526,8 @@ def regimes_examples_figure(results) -> Figure | None:
                                                float(c.trace_window))
         for ax, pop in zip(axes[:2, k], ("feature", "memory")):
             i, t = raw.get(pop, (np.array([]), np.array([])))
-            ax.scatter(t * 1e3, i, s=0.5, marker="|", c=REGIME_COLOURS[lab] if lab != "quiescent" else "k",
-                       rasterized=True)
+            ax.plot(t * 1e3, i, "|", ms=1.5, mew=0.6, color=REGIME_COLOURS[lab] if lab != "quiescent" else "k",
+                    rasterized=True)
             ax.axvline(float(c.t_cue) * 1e3, color="k", ls="--", lw=0.6)
             ax.set_ylabel(f"{pop} neuron")
             ax.set_xlim(0, t_end * 1e3)
