@@ -90,6 +90,7 @@ class Simulator:
         self.compilations = 0  # binaries compiled or linked (0: a warm build folder was reused as it was)
         self.run_seconds = 0.0  # simulation time reported by the binaries (standalone)
         self.built = self.recipe = self._lock = None
+        self.warm = False  # True: a cached standalone build ran as it was, without Brian2
         t0 = time.perf_counter()
         if device == "runtime":
             self._build_runtime()
@@ -98,7 +99,7 @@ class Simulator:
             self.build_dir, self._lock, self.recipe = open_build(
                 Path(build_dir) if build_dir else default_build_root() / folder_name(model, device, key),
                 key if compile else None)
-            self.warm = self.recipe is not None  # shared with any other process that runs it
+            self.warm = self.recipe is not None  # then shared with any other process that runs it
             if self.recipe is None:
                 self.recipe = self._build_standalone(key, compile)
                 share(self._lock)
