@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -94,14 +95,45 @@ def _sources_digest(model_class) -> str:
 
 
 def _toolchain(device: str) -> dict:
-    """The compilers on PATH (path, size, modification time) and the environment that steers them."""
+    """The compilers on PATH (path, size, modification time), the environment and preference files that steer
+    them, the CPU (Brian2 compiles with -march=native: a binary may not run on another CPU sharing the build
+    folder) and, for CUDA, the GPUs or the compute capability compiled for."""
     out = {name: os.environ.get(name) for name in _TOOLCHAIN_ENV if os.environ.get(name)}
     for tool in ("c++", "g++", "gcc") + (("nvcc",) if device == "cuda_standalone" else ()):
         path = shutil.which(tool)
         if path:
             st = os.stat(path)
             out[tool] = (os.path.realpath(path), st.st_size, int(st.st_mtime))
+    out["cpu"] = _cpu()
+    for prefs in (Path.home() / ".brian" / "user_preferences", Path("brian_preferences")):
+        if prefs.is_file():
+            out[str(prefs)] = hashlib.sha256(prefs.read_bytes()).hexdigest()
+    if device == "cuda_standalone":
+        out["gpus"] = gpus() or f"none; compute capability {os.environ.get('HOPFIELD_BRIAN_CUDA_CC', '9.0')}"
     return out
+
+
+def gpus() -> str:
+    """The GPUs ``nvidia-smi -L`` lists ("" when none is visible)."""
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return ""
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def _cpu() -> str:
+    """The CPU's model and instruction-set flags (Linux), or the platform's description."""
+    try:
+        first = Path("/proc/cpuinfo").read_text().split("\n\n", 1)[0]
+    except OSError:
+        return platform.processor() or platform.machine()
+    fields = dict(line.split(":", 1) for line in first.splitlines() if ":" in line)
+    keep = ("model name", "flags", "Features", "CPU part")  # x86 and ARM names
+    return repr(sorted((k.strip(), v.strip()) for k, v in fields.items() if k.strip() in keep))
 
 
 @dataclasses.dataclass
@@ -199,7 +231,8 @@ def open_build(base: Path, key: str | None):
         folder.mkdir(parents=True, exist_ok=True)
         lock = open(folder / ".lock", "a")
         try:
-            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)  # fails while another process builds here
+            # another process building the same key here: wait for it rather than compile it again elsewhere
+            fcntl.flock(lock, fcntl.LOCK_SH | (0 if k == 0 and key is not None else fcntl.LOCK_NB))
             recipe = Recipe.load(folder, key) if key is not None else None
             if recipe is not None:
                 return folder, lock, recipe

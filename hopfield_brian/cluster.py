@@ -30,6 +30,8 @@ Dask and dask-jobqueue come with ``pip install 'hopfield-brian[cluster]'``.
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from collections import OrderedDict
 
 from .errors import ConfigError
@@ -98,8 +100,11 @@ class SimulatorCache(distributed.WorkerPlugin):
     name = PLUGIN
     keep = 4
 
-    def __init__(self):
+    def setup(self, worker):  # on the worker (the plugin travels pickled, without them)
         self.simulators = OrderedDict()
+        # a worker with several threads runs one batch at a time: Brian2's build state is per process, and
+        # a simulator's binaries and results folders are its own
+        self.lock = threading.Lock()
 
     def get(self, token: str, make):
         if token not in self.simulators:
@@ -120,16 +125,16 @@ class SimulatorCache(distributed.WorkerPlugin):
 def _run_batch(protocol, base, points: dict, token: str, batch: int | None, jobs: list) -> dict:
     """On a worker: run one batch of ``(point index, repeat, key, Trial)`` and score each trial; the rows, the
     spikes, and what building cost if this call built."""
-    import time
-
     cache = distributed.get_worker().plugins[PLUGIN]
-    sim, new = cache.get(token, lambda: protocol.simulator(base, 1, batch))
-    before, t0 = sim.run_seconds, time.perf_counter()
-    spikes = [s for finished in sim.run_batches(trial for *_, trial in jobs) for _, s in finished]
-    share = (time.perf_counter() - t0) / len(jobs)  # each trial's share of the wall time
+    with cache.lock:
+        sim, new = cache.get(token, lambda: protocol.simulator(base, 1, batch))
+        before, t0 = sim.run_seconds, time.perf_counter()
+        spikes = [s for finished in sim.run_batches(trial for *_, trial in jobs) for _, s in finished]
+        share = (time.perf_counter() - t0) / len(jobs)  # each trial's share of the wall time
+        run_seconds = sim.run_seconds - before
     rows = [protocol.score(points[index], repeat, key, s, sim.fanout, share)
             for (index, repeat, key, _), s in zip(jobs, spikes)]
-    out = {"rows": rows, "spikes": spikes, "run_seconds": sim.run_seconds - before}
+    out = {"rows": rows, "spikes": spikes, "run_seconds": run_seconds}
     if new:
         out.update(compilations=sim.compilations, build_time=sim.build_time)
     return out
@@ -144,7 +149,8 @@ class DaskRunner:
 
         self.client, self.protocol, self.points, self.batch = client, protocol, points, batch
         self.size = batch_size(points[0].model, protocol.config.device, batch)
-        self.workers = max(1, len(client.scheduler_info().get("workers", {})))
+        client.wait_for_workers(1)  # queued batch jobs (dask-jobqueue) may take a while to start
+        self.workers = self._count()
         self.compilations, self.build_time, self.run_seconds = 0, 0.0, 0.0
         self._remote = None
 
@@ -161,7 +167,12 @@ class DaskRunner:
         pending = batches(iter(jobs), self.size, total, self.workers)
         in_flight = {}
 
+        counted = time.monotonic()
+
         def submit():
+            nonlocal counted
+            if time.monotonic() - counted > 5.0:  # workers join (and leave) during a run; asked every 5 s
+                self.workers, counted = self._count(), time.monotonic()
             while len(in_flight) < 2 * self.workers:
                 batch = next(pending, None)
                 if batch is None:
@@ -186,6 +197,9 @@ class DaskRunner:
         finally:
             for future in in_flight:
                 future.cancel()
+
+    def _count(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def _account(self, result: dict) -> None:
         self.run_seconds += result["run_seconds"]

@@ -26,19 +26,13 @@ from pathlib import Path
 
 import brian2 as b2
 
+from .build_cache import gpus
 from .errors import ConfigError
 
 
 def have_gpu() -> bool:
     """True when nvidia-smi lists at least one GPU."""
-    smi = shutil.which("nvidia-smi")
-    if not smi:
-        return False
-    try:
-        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return out.returncode == 0 and "GPU" in out.stdout
+    return "GPU" in gpus()
 
 
 def nvcc_version() -> float:

@@ -73,8 +73,8 @@ def _plain(value):
         return float(value)
     if isinstance(value, (np.bool_,)):
         return bool(value)
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "nan"
+    if value is None:
+        return float("nan")  # a missing number (pandas gives None or NaN): a float column stays one
     return value if isinstance(value, (int, float, str, bool)) else str(value)
 
 

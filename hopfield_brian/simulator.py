@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 from collections import OrderedDict, deque
@@ -43,6 +44,19 @@ from .resources import default_workers
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
 AUTO_BATCH = 16  # trials per binary run of a batchable model on cpp_standalone, unless chosen
+
+
+def _remove_dead_results(folder: Path) -> None:
+    """Remove the results folders that processes of this host left behind when they were killed."""
+    host = socket.gethostname()
+    for stale in folder.glob(f"results-{host}-*-*"):
+        pid = stale.name[len(f"results-{host}-"):].split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(stale, ignore_errors=True)
+        except (ValueError, PermissionError):
+            pass  # not a pid of ours, or a live process of another user
 
 
 def batch_size(model, device: str, batch: int | None) -> int:
@@ -100,9 +114,14 @@ class Simulator:
                 Path(build_dir) if build_dir else default_build_root() / folder_name(model, device, key),
                 key if compile else None)
             self.warm = self.recipe is not None  # then shared with any other process that runs it
-            if self.recipe is None:
-                self.recipe = self._build_standalone(key, compile)
-                share(self._lock)
+            try:
+                if self.recipe is None:
+                    self.recipe = self._build_standalone(key, compile)
+                    share(self._lock)
+                _remove_dead_results(self.build_dir)
+            except BaseException:  # a failed build (or Ctrl-C) leaves the folder to the next process at once
+                self.close()
+                raise
             # the build's own pattern arrays are passed on every run too: a warm binary's static
             # arrays are those of whichever build compiled it
             weights = getattr(model, "weight_values", dict)()
@@ -127,8 +146,8 @@ class Simulator:
         self.built = None
 
     def _results_folders(self) -> list[Path]:
-        """This process's own results folders in the (possibly shared) build folder."""
-        return [self.build_dir / f"results-{os.getpid()}-{k}" for k in range(self.workers)]
+        """This process's own results folders in the (possibly shared, possibly by several hosts) build folder."""
+        return [self.build_dir / f"results-{socket.gethostname()}-{os.getpid()}-{k}" for k in range(self.workers)]
 
     # ------------------------------------------------------------ building
     def _build_runtime(self) -> None:
@@ -164,7 +183,8 @@ class Simulator:
                 setattr(g, v, expr)
             built.network.run(duration, namespace=built.namespace)
         compat.one_dt_setting()
-        before = start_build(self.build_dir)
+        # sources only (compile False): the folder's binary and its records stay as they are
+        before = start_build(self.build_dir) if compile else None
         b2.device.build(directory=str(self.build_dir), compile=compile, run=False, with_output=False)
         # a warm build folder whose sources did not change keeps its binary: no compilation
         self.compilations = int(compile and finish_build(self.build_dir, before))

@@ -87,3 +87,12 @@ def test_the_key_changes_with_everything_that_shapes_the_code_and_nothing_else(t
     module.write_text(source.replace("-u / tau", "-2 * u / tau"))
     second = key(model_class=importlib.reload(sys.modules["my_model"]).MyModel)
     assert first != second != base
+
+
+def test_generating_sources_again_leaves_a_warm_build_warm():
+    import hopfield_brian as hb
+
+    exp = hb.Recall(n_features=24, n_patterns=3, trials=1)
+    exp.run()
+    exp.build(compile=False)  # sources only: the binary and its records stay
+    assert exp.run().info["compilations"] == 0

@@ -79,3 +79,16 @@ def test_export_errors_are_one_line(run, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("hopfield-brian: error:") for line in err)
     assert not list(tmp_path.glob("**/.partial-*"))
+
+
+def test_nwb_keeps_a_number_column_whose_first_value_is_missing(run, tmp_path):
+    """A trial that never reached the target has time_to_retrieval NaN: the column stays numeric."""
+    import copy
+
+    res = copy.copy(run)
+    res.trials = run.trials.copy()
+    res.trials.loc[0, "time_to_retrieval_ms"] = float("nan")
+    path = res.export("nwb", tmp_path / "nan.nwb")
+    with pynwb.NWBHDF5IO(str(path), "r") as io:
+        column = io.read().trials.to_dataframe()["time_to_retrieval_ms"]
+    assert np.isnan(column.iloc[0]) and column.dtype.kind == "f"
