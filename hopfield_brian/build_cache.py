@@ -247,18 +247,3 @@ def open_build(base: Path, key: str | None):
 def share(lock) -> None:
     """Let other processes run the build this process finished (exclusive lock -> shared)."""
     fcntl.flock(lock, fcntl.LOCK_SH)
-
-
-def claim_build_folder(base: Path):
-    """A build folder for this process alone: ``base``, or ``base-1``, ``base-2``...
-    if another process holds it (the lock lasts as long as the returned file)."""
-    for k in range(1000):
-        folder = base if k == 0 else base.with_name(f"{base.name}-{k}")
-        folder.mkdir(parents=True, exist_ok=True)
-        lock = open(folder / ".lock", "w")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return folder, lock
-        except BlockingIOError:
-            lock.close()
-    raise RuntimeError(f"no free build folder next to {base}")

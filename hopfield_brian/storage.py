@@ -18,7 +18,7 @@ import numpy as np
 from hopfield_brian.equations import plasticity as peq
 
 from . import brian2_compat
-from .build_cache import claim_build_folder, default_build_root, finish_build, start_build
+from .build_cache import default_build_root, finish_build, open_build, start_build
 
 
 class _StorageNetwork:
@@ -29,7 +29,7 @@ class _StorageNetwork:
         another, finds it compiled; the folder is held by this process while the network lives."""
         net.run(duration, namespace=namespace)
         digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-        folder, self._lock = claim_build_folder(default_build_root() / f"storage-{digest}")
+        folder, self._lock, _ = open_build(default_build_root() / f"storage-{digest}", None)  # held alone
         self.directory = str(folder)
         start_build(folder)
         b2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
