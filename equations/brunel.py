@@ -18,9 +18,8 @@ Brunel's. ``g`` and ``eta`` are run-time constants: one build serves every point
 
 from dataclasses import dataclass
 
-from brian2 import Quantity, mV, ms
-
 from hopfield_brian.config import param
+from hopfield_brian.units import Quantity, mV, ms
 
 NEURON_EQS = """
 dv/dt = -v / tau : volt (unless refractory)  # membrane potential (rest 0 mV), leaky integration

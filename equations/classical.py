@@ -13,9 +13,8 @@ the coding level a.
 
 from dataclasses import dataclass
 
-from brian2 import Hz, Quantity, ms
-
 from hopfield_brian.config import param
+from hopfield_brian.units import Hz, Quantity, ms
 
 NEURON_EQS = """
 cue : 1 (constant)                       # cued activity of this neuron, 0 or 1

@@ -36,9 +36,8 @@ are run-time values of a standalone build. Delays are fixed by the build.
 
 from dataclasses import dataclass
 
-from brian2 import Quantity, ms
-
 from hopfield_brian.config import param
+from hopfield_brian.units import Quantity, ms
 
 LOOP_STEPS = 2  # time steps between a coincidence at T and the start of the replay cycle
 

@@ -32,9 +32,8 @@ PLoS Comput Biol 9:e1003037; Buesing et al. 2011).
 
 from dataclasses import dataclass
 
-from brian2 import Hz, Quantity, ms
-
 from hopfield_brian.config import param
+from hopfield_brian.units import Hz, Quantity, ms
 
 NORMALISATIONS = ("exact", "wta")
 FEATURE_CODINGS = ("regular", "poisson")

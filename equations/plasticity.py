@@ -34,9 +34,8 @@ patterns does not overwrite old ones, only ``forget_rate`` makes them fade.
 
 from dataclasses import dataclass
 
-from brian2 import Hz, Quantity, ms
-
 from hopfield_brian.config import param
+from hopfield_brian.units import Hz, Quantity, ms
 
 NEURON_EQS = """
 stimulus = patterns(t, i) : 1            # presented pattern (0/1), one row per presentation

@@ -13,10 +13,10 @@ import argparse
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import ms
 from matplotlib.figure import Figure
 
 import hopfield_brian as hb
+from hopfield_brian.units import ms
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def recipe(built, key: str, batch_groups=None) -> Recipe:
                  "cue": recipe_argument(cues, "value")}
     return Recipe(
         key=key,
-        tunables={name: [recipe_argument(g, v) for g, v, _ in entries] for name, entries in built.tunables.items()},
+        tunables={name: [recipe_argument(g, v) for g, v in entries] for name, entries in built.tunables.items()},
         cue=(*recipe_argument(*built.cue), len(built.cue[0])),
         seed=recipe_argument(*built.seed),
         arrays={name: (*recipe_argument(g, v), size) for name, (g, v, size) in built.arrays.items()},

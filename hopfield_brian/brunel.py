@@ -18,6 +18,7 @@ import numpy as np
 from hopfield_brian import measures
 from hopfield_brian.equations import brunel as beq
 from hopfield_brian.errors import ConfigError
+from hopfield_brian.units import brian2_params
 
 SR_POINT = {"g": 3.0, "eta": 2.0}  # synchronous regular (Brunel 2000, Fig. 8A)
 AI_POINT = {"g": 5.0, "eta": 2.0}  # asynchronous irregular (Brunel 2000, Fig. 8C)
@@ -35,6 +36,7 @@ def voltage_synchrony(v: np.ndarray) -> float:
 
 def build(params: beq.BrunelParams, n_record: int = 500) -> tuple[b2.Network, dict]:
     """The named network (neurons, E and I synapses, external Poisson input, spike monitor)."""
+    params = brian2_params(params)
     n_e = params.n_excitatory
     n_i = n_e // 4
     neurons = b2.NeuronGroup(n_e + n_i, beq.NEURON_EQS, threshold=beq.THRESHOLD, reset=beq.RESET,
@@ -72,6 +74,7 @@ def run_points(points: list[dict], params: beq.BrunelParams = beq.BrunelParams()
     b2.seed(seed)
     net, parts = build(params)
     neurons = parts["neurons"]
+    params = brian2_params(params)
     rng = np.random.default_rng(seed)  # random initial potentials between reset and threshold
     neurons.v = params.v_reset + (params.theta - params.v_reset) * rng.random(len(neurons))
     net.run(duration, namespace=parts["namespace"])

@@ -13,45 +13,43 @@ import difflib
 import math
 import re
 
-import brian2 as b2
 import numpy as np
-from brian2.units import allunits, stdunits
 
+from . import units
 from .errors import ConfigError
+from .units import Quantity, as_quantity, is_quantity
 
-_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\*?\s*([A-Za-z]*)\s*$")
+_NUMBER_UNIT = units.NUMBER_UNIT
 
 
-def parse_quantity(text: str, like: b2.Quantity, name: str) -> b2.Quantity:
+def parse_quantity(text: str, like: Quantity, name: str) -> Quantity:
     """Parse ``text`` (e.g. '300ms') as a Quantity with the dimensions of ``like``."""
     match = _NUMBER_UNIT.match(text)
     if not match:
-        raise ConfigError(f"{name}: cannot read {text!r} as a number with a unit (e.g. {like!s})")
+        raise ConfigError(f"{name}: cannot read {text!r} as a number with a unit (e.g. {_example(like)})")
     number, unit_name = float(match.group(1)), match.group(2)
     if not math.isfinite(number):
         raise ConfigError(f"{name}: expected a finite number, got {text!r}")
     if not unit_name:
         raise ConfigError(f"{name}: {text!r} needs a unit, e.g. {_example(like)}")
-    unit = getattr(stdunits, unit_name, None) or getattr(allunits, unit_name, None)
-    if not isinstance(unit, b2.Quantity):
-        raise ConfigError(f"{name}: unknown unit {unit_name!r}")
-    value = number * unit
-    if not b2.have_same_dimensions(value, like):
+    try:
+        value = number * units.unit(unit_name)
+    except KeyError:
+        raise ConfigError(f"{name}: unknown unit {unit_name!r}") from None
+    if value.dim != like.dim:
         raise ConfigError(f"{name}: {text!r} has the wrong unit; expected one like {_example(like)}")
     return value
 
 
-def _example(like: b2.Quantity) -> str:
+def _example(like: Quantity) -> str:
     """A Quantity as it can be typed back, in its display unit: ``0.2ms``, ``500Hz``."""
-    if b2.is_dimensionless(like):
-        return f"{float(like):g}"
-    unit = display_unit(like)
-    return f"{float(like / unit):g}{unit}"
+    unit_name, scale = like.unit()
+    return f"{like.si / scale:g}{unit_name}"
 
 
 def show(value) -> str:
     """A parameter value for a message: Quantities as they can be typed back (``0.1ms``, not ``100. us``)."""
-    return _example(value) if isinstance(value, b2.Quantity) else str(value)
+    return _example(as_quantity(value)) if is_quantity(value) else str(value)
 
 
 def unknown_name(name: str, valid) -> ConfigError:
@@ -63,7 +61,7 @@ def unknown_name(name: str, valid) -> ConfigError:
 
 def parse_value(text: str, default, name: str):
     """Parse ``text`` to the type of ``default``."""
-    if isinstance(default, b2.Quantity) and not b2.is_dimensionless(default):
+    if isinstance(default, Quantity):
         return parse_quantity(text, default, name)
     if isinstance(default, bool):
         if text.lower() in ("1", "true", "yes", "on"):
@@ -119,12 +117,10 @@ def override(instances: list, assignments: dict) -> list:
     return [dataclasses.replace(inst, **upd) for inst, upd in zip(instances, updates)]
 
 
-_DISPLAY_UNITS = {b2.ms.dim: b2.ms, b2.Hz.dim: b2.Hz}
-
-
-def display_unit(value: b2.Quantity):
-    """The unit a Quantity is shown in: ms for times, Hz for rates, else Brian2's best."""
-    return _DISPLAY_UNITS.get(value.dim) or value.get_best_unit()
+def display_unit(value: Quantity) -> tuple[str, float]:
+    """(name, SI scale) of the unit a Quantity is shown in: ms for times, Hz for rates, else the SI
+    prefix that puts it in [1, 1000)."""
+    return as_quantity(value).unit()
 
 
 def describe(instance) -> dict:
@@ -132,9 +128,9 @@ def describe(instance) -> dict:
     out = {}
     for f in dataclasses.fields(instance):
         v = getattr(instance, f.name)
-        if isinstance(v, b2.Quantity) and not b2.is_dimensionless(v):
-            unit = display_unit(v)
-            out[f.name] = {"value": round(float(v / unit), 12), "unit": str(unit)}
+        if isinstance(v, Quantity):
+            unit_name, scale = v.unit()
+            out[f.name] = {"value": round(v.si / scale, 12), "unit": unit_name}
         elif isinstance(v, np.ndarray):
             out[f.name] = array_label(v)
         else:
@@ -167,7 +163,7 @@ def parameter_rows(instance) -> list[tuple[str, str, str]]:
     rows = []
     for f in dataclasses.fields(instance):
         v = getattr(instance, f.name)
-        shown = _example(v) if isinstance(v, b2.Quantity) else repr(v) if isinstance(v, str) else str(v)
+        shown = _example(v) if isinstance(v, Quantity) else repr(v) if isinstance(v, str) else str(v)
         spec = spec_of(f)
         rows.append((f.name, shown, spec.doc + (f" [{spec.range_text()}]" if spec.range_text() else "")))
     return rows
@@ -228,7 +224,7 @@ class Spec:
 
 
 def _bound(value) -> str:
-    return show(value) if isinstance(value, b2.Quantity) else f"{value:g}"
+    return show(value) if isinstance(value, Quantity) else f"{value:g}"
 
 
 _SPEC_KEY = "hopfield_brian"
@@ -238,10 +234,9 @@ def param(default, doc: str, **spec):
     """Declare one parameter of a frozen dataclass: its default (with its unit), what it means and the
     :class:`Spec` of its valid values and role. Help, validation, the structure / run-time split and
     input files are derived from these declarations."""
-    meta = {_SPEC_KEY: Spec(doc, **spec)}
-    if isinstance(default, b2.Quantity):  # an array: a default needs a factory
-        return dataclasses.field(default_factory=lambda: default, metadata=meta)
-    return dataclasses.field(default=default, metadata=meta)
+    if is_quantity(default):  # a Brian2 Quantity declared by a user's protocol: held as the package's units
+        default = as_quantity(default)
+    return dataclasses.field(default=default, metadata={_SPEC_KEY: Spec(doc, **spec)})
 
 
 def spec_of(f: dataclasses.Field) -> Spec:
@@ -273,12 +268,13 @@ def coerce(value, default, name: str):
     the command line, Quantities must have the default's dimensions, numbers the default's type."""
     if isinstance(value, str) and not isinstance(default, str):
         return parse_value(value, default, name)
-    if isinstance(default, b2.Quantity) and not b2.is_dimensionless(default):
-        if not isinstance(value, b2.Quantity) or not b2.have_same_dimensions(value, default):
+    if isinstance(default, Quantity):
+        quantity = as_quantity(value)  # Brian2 Quantities are accepted and converted
+        if quantity is None or quantity.dim != default.dim:
             raise ConfigError(f"{name}: {value!r} has the wrong unit; expected one like {_example(default)}")
-        if not math.isfinite(float(value)):
+        if not math.isfinite(quantity.si):
             raise ConfigError(f"{name}: expected a finite number, got {value!r}")
-        return value
+        return quantity
     if isinstance(default, bool):
         if not isinstance(value, (bool, np.bool_)):
             raise ConfigError(f"{name}: expected true or false, got {value!r}")
@@ -290,9 +286,10 @@ def coerce(value, default, name: str):
             raise ConfigError(f"{name}: expected an integer, got {value!r}")
         return int(value)
     if isinstance(default, float):
-        if isinstance(value, b2.Quantity) and not b2.is_dimensionless(value):
+        if is_quantity(value):
             raise ConfigError(f"{name}: is dimensionless, got {value!r}")
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number, b2.Quantity)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) and \
+                as_quantity(value) is None:
             raise ConfigError(f"{name}: expected a number, got {value!r}")
         value = float(value)
         if not math.isfinite(value):
@@ -316,6 +313,6 @@ def restore_value(default, value):
     """A parameter value as :func:`describe` or a grid description wrote it, typed like ``default``."""
     if isinstance(value, dict) and set(value) == {"value", "unit"}:
         return parse_quantity(f"{value['value']!r}{value['unit']}", default, "value")
-    if isinstance(default, b2.Quantity) and not b2.is_dimensionless(default) and isinstance(value, (int, float)):
-        return value * display_unit(default)
+    if isinstance(default, Quantity) and isinstance(value, (int, float)):
+        return value * units.unit(default.unit()[0])
     return value

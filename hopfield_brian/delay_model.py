@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 
-import brian2 as b2
 import numpy as np
 
 from hopfield_brian import spatiotemporal as st
@@ -32,6 +31,7 @@ from hopfield_brian.equations import delay_memory as deq
 
 from .errors import ConfigError
 from .models import Built, _shared_constant
+from .units import brian2_params
 
 
 class DelayModel:
@@ -85,10 +85,10 @@ class DelayModel:
     def runtime_values(self) -> dict:
         return {"detection_threshold": self.params.detection_threshold}
 
-    def encode_cue(self, cue) -> b2.Quantity:
+    def encode_cue(self, cue) -> np.ndarray:
         """Per-neuron cue spike times (s) from a latency row (NaN = no cue spike -> -1 s)."""
         cue = np.asarray(cue, dtype=float)
-        return np.where(np.isnan(cue), -1.0, cue) * b2.second
+        return np.where(np.isnan(cue), -1.0, cue)
 
     def neuron_counts(self) -> dict:
         return {"feature": self.n_features, "memory": self.n_patterns}
@@ -103,7 +103,9 @@ class DelayModel:
         return mu, i, self.values[mu, i]
 
     def build(self) -> Built:
-        p, n, m = self.params, self.n_features, self.n_patterns
+        import brian2 as b2
+
+        p, n, m = brian2_params(self.params), self.n_features, self.n_patterns
         feature = b2.NeuronGroup(n, deq.FEATURE_EQS, threshold=deq.FEATURE_THRESHOLD, reset=deq.FEATURE_RESET,
                                  refractory=p.feature_refractory, method="exact", name="feature")
         memory = b2.NeuronGroup(m, deq.MEMORY_EQS, threshold=deq.MEMORY_THRESHOLD, reset=deq.MEMORY_RESET,
@@ -138,5 +140,5 @@ class DelayModel:
                               "memory": np.bincount(pre_v, minlength=m) + 1},
                       arrays={"alive_memory": (memory, "alive", m)})
         _shared_constant(built, "detection_threshold", memory)
-        _shared_constant(built, "background_rate", feature, b2.Hz)
+        _shared_constant(built, "background_rate", feature)
         return built

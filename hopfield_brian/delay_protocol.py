@@ -18,9 +18,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-import brian2 as b2
 import numpy as np
-from brian2 import ms
 
 from . import config as cfg
 from . import paradigm, sweep
@@ -28,6 +26,7 @@ from . import spatiotemporal as st
 from .config import show
 from .delay_model import DelayModel
 from .engine import Protocol
+from .units import ms
 from .equations.delay_memory import DelayParams
 from .errors import ConfigError
 from .simulator import Simulator, Trial
@@ -101,7 +100,7 @@ class DelayProtocol(Protocol):
 
     def simulator(self, base: Point, workers=None, batch=None, compile: bool = True) -> Simulator:
         c = base.config
-        return Simulator(base.model, c.device, self.duration_of(base) * b2.second, c.dt, run_values(base),
+        return Simulator(base.model, c.device, self.duration_of(base), c.dt, run_values(base),
                          workers=workers, batch=batch, compile=compile)
 
     def trial_cue(self, point: Point, repeat: int) -> tuple:

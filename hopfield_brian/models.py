@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import brian2 as b2
 import numpy as np
 
 from hopfield_brian.equations import classical as ceq
@@ -21,6 +20,7 @@ from hopfield_brian.equations import modern as meq
 
 from .errors import ConfigError
 from .reference import hebbian_couplings
+from .units import brian2_params
 
 MODELS = ("modern", "classical")
 
@@ -29,29 +29,29 @@ MODELS = ("modern", "classical")
 class Built:
     """A network ready to run, and how to drive and read it."""
 
-    network: b2.Network
+    network: object  # brian2.Network
     namespace: dict
     cue: tuple  # (group, variable) that receives the per-trial cue
     seed: tuple  # (group, variable) holding the trial's random seed (cuda_standalone reseeds from it)
-    tunables: dict = field(default_factory=dict)  # parameter name -> [(group, variable, unit)]
+    tunables: dict = field(default_factory=dict)  # parameter name -> [(group, variable)]
     trial_init: list = field(default_factory=list)  # (group, variable, expression) after seeding
     monitors: dict = field(default_factory=dict)  # population -> SpikeMonitor
     fanout: dict = field(default_factory=dict)  # population -> synapses per neuron (array)
     arrays: dict = field(default_factory=dict)  # name -> (group, variable, size): per-trial arrays
 
 
-def _shared_constant(built: Built, name: str, group, unit=None) -> None:
-    built.tunables.setdefault(name, []).append((group, name, unit))
+def _shared_constant(built: Built, name: str, group) -> None:
+    built.tunables.setdefault(name, []).append((group, name))
 
 
 def _noise_constants(built: Built, groups, noisy: bool, jittered=()) -> None:
     for g in groups:
         _shared_constant(built, "deletion", g)
-        _shared_constant(built, "background_rate", g, b2.Hz)
+        _shared_constant(built, "background_rate", g)
         if noisy:
             _shared_constant(built, "membrane_noise", g)
     for g in jittered:
-        _shared_constant(built, "jitter", g, b2.second)
+        _shared_constant(built, "jitter", g)
 
 
 class ModernModel:
@@ -128,7 +128,9 @@ class ModernModel:
         return self._weights
 
     def build(self) -> Built:
-        p, n, m = self.params, self.n_features, self.n_patterns
+        import brian2 as b2
+
+        p, n, m = brian2_params(self.params), self.n_features, self.n_patterns
         noise = meq.NOISE_PARAMETER if self.noisy else ""
         feature_eqs = meq.FEATURE_EQS.format(noise_y=meq.NOISE_Y if self.noisy else "") + noise
         if p.feature_coding == "regular":
@@ -191,19 +193,19 @@ class ModernModel:
             group, var, _ = built.arrays[name]
             setattr(group, var, value)
         _shared_constant(built, "beta", memory)
-        _shared_constant(built, "rate_memory", memory, b2.Hz)
+        _shared_constant(built, "rate_memory", memory)
         if p.normalisation == "wta":
-            _shared_constant(built, "rate_memory", hub, b2.Hz)
-        _shared_constant(built, "rate_feature", feature, b2.Hz)
+            _shared_constant(built, "rate_memory", hub)
+        _shared_constant(built, "rate_feature", feature)
         _shared_constant(built, "feedback_gain", feature)
-        _shared_constant(built, "t_cue", feature, b2.second)
-        _shared_constant(built, "t_kick", feature, b2.second)
-        _shared_constant(built, "kick_duration", feature, b2.second)
+        _shared_constant(built, "t_cue", feature)
+        _shared_constant(built, "t_kick", feature)
+        _shared_constant(built, "kick_duration", feature)
         _shared_constant(built, "kick_fraction", feature)
         poisson = [memory] + ([feature] if p.feature_coding == "poisson" else [])
         _noise_constants(built, (feature, memory), self.noisy, poisson if self.jittered else ())
         if p.feature_coding == "regular":
-            _shared_constant(built, "jitter", feature, b2.second)
+            _shared_constant(built, "jitter", feature)
             built.trial_init.append((feature, "phase", "rand()"))
             built.trial_init.append((feature, "target", "1"))
         return built
@@ -275,7 +277,9 @@ class ClassicalModel:
         return pre, post
 
     def build(self) -> Built:
-        p, n = self.params, self.n_features
+        import brian2 as b2
+
+        p, n = brian2_params(self.params), self.n_features
         eqs = ceq.NEURON_EQS.format(noise_h=ceq.NOISE_H if self.noisy else "") + (
             ceq.NOISE_PARAMETER if self.noisy else "") + (jeq.JITTER_EQS if self.jittered else "")
         neurons = b2.NeuronGroup(n, eqs, threshold=jeq.threshold(ceq.THRESHOLD, self.jittered),
@@ -298,9 +302,9 @@ class ClassicalModel:
         for name, value in self.weight_values().items():
             group, var, _ = built.arrays[name]
             setattr(group, var, value)
-        _shared_constant(built, "rate_max", neurons, b2.Hz)
+        _shared_constant(built, "rate_max", neurons)
         _shared_constant(built, "temperature", neurons)
         _shared_constant(built, "inhibition_gain", neurons)
-        _shared_constant(built, "t_cue", neurons, b2.second)
+        _shared_constant(built, "t_cue", neurons)
         _noise_constants(built, (neurons,), self.noisy, (neurons,) if self.jittered else ())
         return built

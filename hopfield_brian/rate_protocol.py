@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from brian2 import Hz, Quantity, ms
 
 from . import config as cfg
 from . import models, noise, paradigm, readout, sweep
@@ -30,6 +29,7 @@ from .config import param, show
 from .engine import Protocol, builds_text
 from .errors import ConfigError
 from .simulator import DEVICES, Simulator, Trial
+from .units import Hz, Quantity, ms
 
 TIMING_COLUMNS = ("wall_s",)  # differ between otherwise identical runs
 
@@ -162,9 +162,8 @@ class RateProtocol(Protocol):
         """Every point of the grid with its patterns and model (learned by plasticity for hebbian
         storage, unless ``saved`` patterns only rebuild points for figures)."""
         from .configure import points_of, split_point
-        from .storage import Learner
 
-        learner = Learner()
+        learner = None  # one storage build for the run's points (made when a point learns: it imports Brian2)
         points = []
         for index, swept in enumerate(points_of(grid)):
             c, p = split_point(config, params, swept)
@@ -172,6 +171,10 @@ class RateProtocol(Protocol):
                 self.validate(c, p)
             stored, kind = self.load_patterns(c, saved, index)
             storage = c.storage if saved is None else "analytic"
+            if storage == "hebbian" and learner is None:
+                from .storage import Learner
+
+                learner = Learner()
             model, stored, kind = paradigm.store(c.model, p, stored, kind, noisy=c.membrane_noise > 0,
                                                  jittered=c.jitter > 0 * ms, storage=storage, seed=c.seed,
                                                  storage_params=storage_params(c), learner=learner)

@@ -40,6 +40,7 @@ from .build_cache import (Recipe, cache_key, default_build_root, finish_build, f
                           share, start_build)
 from .errors import ConfigError
 from .resources import default_workers
+from .units import to_brian2
 
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
@@ -225,7 +226,7 @@ class Simulator:
         for name, value in values.items():
             if name not in self.built.tunables:
                 raise ConfigError(f"{name!r} cannot be varied without rebuilding the network")
-            out.extend((g, v, value) for g, v, _ in self.built.tunables[name])
+            out.extend((g, v, to_brian2(value)) for g, v in self.built.tunables[name])
         return out
 
     # ------------------------------------------------------------- running
@@ -259,7 +260,8 @@ class Simulator:
 
         built = self.built
         group, var = built.cue
-        settings = [(group, var, self._cue_values(trial, len(group))), (*built.seed, trial.seed),
+        # the cue in SI units (a delay memory's cue is spike times): Brian2's unit-free view, var_
+        settings = [(group, f"{var}_", self._cue_values(trial, len(group))), (*built.seed, trial.seed),
                     *self._runtime_tunables(self.defaults | trial.values)]
         for name, value in (trial.arrays or {}).items():
             g, v, size = built.arrays[name]

@@ -19,6 +19,7 @@ from hopfield_brian.equations import plasticity as peq
 
 from . import brian2_compat
 from .build_cache import default_build_root, finish_build, open_build, start_build
+from .units import brian2_params
 
 
 class _StorageNetwork:
@@ -42,6 +43,7 @@ class _StorageNetwork:
             self._lock = None
 
     def _run(self, stimulus: np.ndarray, params: peq.StorageParams) -> None:
+        params = brian2_params(params)
         run_args = {self.stimulus: stimulus}
         for syn in self.learning:
             run_args.update({syn.eta: params.eta, syn.forget_rate: params.forget_rate, syn.w_max: params.w_max})
@@ -63,7 +65,7 @@ class HebbianStorage(_StorageNetwork):
         brian2_compat.select_device("cpp_standalone")
         b2.seed(seed)  # before the initial phases are drawn (rand()): later, they were not reproducible
         self.shape, self.params = (n_patterns, n_features), params
-        p = params
+        p = brian2_params(params)
         self.stimulus = b2.TimedArray(np.zeros(self.shape), dt=p.t_present, name="patterns")
         neurons = b2.NeuronGroup(n_features, peq.NEURON_EQS, threshold=peq.THRESHOLD, reset=peq.RESET,
                                  method="euler", name="storage_neurons", dt=p.dt)
@@ -96,7 +98,7 @@ class ModernStorage(_StorageNetwork):
         brian2_compat.select_device("cpp_standalone")
         b2.seed(seed)  # before the initial phases are drawn (rand()): later, they were not reproducible
         self.shape, self.params = (n_patterns, n_features), params
-        p, m, n = params, n_patterns, n_features
+        p, m, n = brian2_params(params), n_patterns, n_features
         self.stimulus = b2.TimedArray(np.zeros((m, 2 * n)), dt=p.t_present, name="patterns")
         feature = b2.NeuronGroup(2 * n, peq.FEATURE_EQS, threshold=peq.THRESHOLD, reset=peq.RESET,
                                  method="euler", name="storage_features", dt=p.dt)

@@ -19,7 +19,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import brian2 as b2
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,6 +26,7 @@ import pyarrow.parquet as pq
 
 from . import config as cfg
 from .errors import ConfigError
+from .units import is_quantity
 
 
 def describe_grid(grid) -> dict | list:
@@ -44,9 +44,9 @@ def parameter_columns(columns, swept: list[str]) -> list[str]:
 
 def plain(value):
     """A JSON/CSV-friendly form of a parameter value (Quantities in their display unit)."""
-    if isinstance(value, b2.Quantity) and not b2.is_dimensionless(value):
-        unit = cfg.display_unit(value)
-        return round(float(value / unit), 12)
+    if is_quantity(value):
+        _, scale = cfg.display_unit(value)
+        return round(float(value) / scale, 12)
     if isinstance(value, np.generic):
         return value.item()
     return value

@@ -40,10 +40,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-import brian2 as b2
 import numpy as np
 import pandas as pd
-from brian2 import Hz, Quantity, ms
 
 from hopfield_brian import energy, readout, reference, sweep
 from hopfield_brian import patterns as pat
@@ -52,6 +50,7 @@ from hopfield_brian.engine import builds_text
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.models import ModernModel
 from hopfield_brian.rate_protocol import Point, RateProtocol, RecallConfig
+from hopfield_brian.units import Hz, Quantity, ms, second
 
 LOADS = (25, 50, 100)  # numbers of stored patterns M of the default grid
 WINDOWS_MS = (5, 10, 20, 50, 100)  # read-out windows of the error / latency / energy curves
@@ -284,7 +283,7 @@ def attention_table(results, tables: list[energy.EnergyTable]) -> pd.DataFrame:
                 ref_pj[system, table.name] = energy.energy_pj(ops, table)
                 row[f"energy_{table.name}_nJ"] = ref_pj[system, table.name] / 1e3
             rows.append(row)
-        duration = {w: float(pt.config.settle / b2.second) + w * 1e-3 for w in windows(pt.config)}
+        duration = {w: pt.config.settle / second + w * 1e-3 for w in windows(pt.config)}
         for w in windows(pt.config):
             ops = {"synaptic_event": t[f"synaptic_events_{w:g}ms"].mean(), "spike": t[f"spikes_{w:g}ms"].mean(),
                    "neuron_update": t[f"neuron_updates_{w:g}ms"].mean(),

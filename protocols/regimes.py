@@ -47,13 +47,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from brian2 import Quantity, ms
 
 from hopfield_brian import measures, readout, reference, sweep
 from hopfield_brian.config import param, show
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.models import ModernModel
 from hopfield_brian.rate_protocol import Point, RateProtocol, RecallConfig, trial_cue
+from hopfield_brian.units import Quantity, ms
 
 REFERENCE_LABELS = ("global_average", "metastable", "retrieval")
 DEFAULT_BETAS = tuple(float(b) for b in np.round(np.geomspace(0.003, 0.5, 12), 4))

@@ -19,25 +19,25 @@ from __future__ import annotations
 
 import sys
 
-import brian2 as b2
 import numpy as np
 import pandas as pd
 
 from hopfield_brian import sweep
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.rate_protocol import RateProtocol
+from hopfield_brian.units import Hz, Quantity, ms
 
 STRENGTHS = {
     "cue_noise": [0.0, 0.1, 0.2, 0.3, 0.4],
     "cue_mask": [0.0, 0.2, 0.4, 0.6, 0.8],
     "deletion": [0.0, 0.2, 0.4, 0.6, 0.8],
-    "background_rate": [0.0 * b2.Hz, 10 * b2.Hz, 30 * b2.Hz, 100 * b2.Hz, 300 * b2.Hz],
+    "background_rate": [0.0 * Hz, 10 * Hz, 30 * Hz, 100 * Hz, 300 * Hz],
     "membrane_noise": [0.0, 0.5, 1.0, 2.0, 4.0],
     "weight_noise": [0.0, 0.5, 1.0, 2.0, 4.0],
     "weight_bits": [0, 8, 4, 2, 1],
     "ablation": [0.0, 0.1, 0.2, 0.4, 0.6],
     # up to 0.3 / rate_feature: the regular coders' displacements stay independent (equations/modern.py)
-    "jitter": [0.0 * b2.ms, 0.5 * b2.ms, 1 * b2.ms, 1.5 * b2.ms, 2 * b2.ms],
+    "jitter": [0.0 * ms, 0.5 * ms, 1 * ms, 1.5 * ms, 2 * ms],
 }
 # the numpy reference runs from the same cue with the exact weights: only the cue's noise reaches it
 REFERENCE_SEES = ("cue_noise", "cue_mask")
@@ -95,7 +95,7 @@ def robustness_table(results, grid: list[dict]) -> pd.DataFrame:
     summary = results.summary.copy()
     labels = [noise_of(p) for p in grid]
     summary["noise"] = [name for name, _ in labels]
-    summary["strength"] = [float(sweep.plain(v)) if isinstance(v, b2.Quantity) else  # Hz, ms
+    summary["strength"] = [float(sweep.plain(v)) if isinstance(v, Quantity) else  # Hz, ms
                            (32.0 if n == "weight_bits" and v == 0 else float(v)) for n, v in labels]
     ref = results.trials.groupby("point")["reference_final_overlap"].mean()
     summary["reference_final_overlap_mean"] = summary["point"].map(ref)

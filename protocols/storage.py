@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import sys
 
-import brian2 as b2
 import numpy as np
 import pandas as pd
 
-from hopfield_brian import energy, reference, storage, sweep
+from hopfield_brian import energy, reference, sweep
 from hopfield_brian.rate_protocol import RateProtocol, storage_params
+from hopfield_brian.units import Hz
 
 AGES = (0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 29)  # ages cued by default (recent ones densely)
 
@@ -56,7 +56,7 @@ class Storage(RateProtocol):
         if config.model == "classical" and "learning_rate" not in grid:
             grid["learning_rate"] = [0.5, 1.0, 2.0, 4.0]
         if config.model == "modern" and "forget_rate" not in grid:
-            grid["forget_rate"] = [0.0 * b2.Hz, 0.5 * b2.Hz, 1.0 * b2.Hz, 2.0 * b2.Hz]
+            grid["forget_rate"] = [0.0 * Hz, 0.5 * Hz, 1.0 * Hz, 2.0 * Hz]
         return grid
 
     def tables(self, results) -> dict:
@@ -83,13 +83,15 @@ def weight_correlation(point) -> float:
 
 def forgetting_table(results) -> pd.DataFrame:
     """Success against age per value of the curve parameter, with the learned weights' correlation."""
+    from hopfield_brian.storage import plastic_updates  # imports Brian2
+
     s = results.summary.copy()
     m = results.points[0].config.n_patterns
     s["age"] = m - 1 - s["cued_pattern"]
     s["weight_correlation"] = [weight_correlation(pt) for pt in results.points]
     # storage cost: every learning synapse updated every step (Loihi: 120 pJ per plastic update)
-    s["plastic_updates"] = [storage.plastic_updates(pt.config.model, pt.config.n_patterns, pt.config.n_features,
-                                                    storage_params(pt.config)) for pt in results.points]
+    s["plastic_updates"] = [plastic_updates(pt.config.model, pt.config.n_patterns, pt.config.n_features,
+                                            storage_params(pt.config)) for pt in results.points]
     s["storage_energy_loihi_uJ"] = s["plastic_updates"] * energy.TABLES["loihi"].cost("plastic_update") * 1e-6
     curve = [c for c in sweep.parameter_columns(s.columns, results.swept) if c != "cued_pattern"]
     return s[[*curve, "age", "cued_pattern", "trials", "success_rate", "success_ci_low", "success_ci_high",

@@ -96,3 +96,52 @@ def test_generating_sources_again_leaves_a_warm_build_warm():
     exp.run()
     exp.build(compile=False)  # sources only: the binary and its records stay
     assert exp.run().info["compilations"] == 0
+
+
+HEAVY = ("brian2", "sympy", "matplotlib", "seaborn")
+
+
+def _blocking(tmp_path, names=HEAVY) -> dict:
+    """An environment in which importing any of ``names`` fails (stand-in packages first on the path)."""
+    import os
+
+    for name in names:
+        (tmp_path / "blocked" / name).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "blocked" / name / "__init__.py").write_text(f"raise ImportError('{name} is blocked by the test')\n")
+    return os.environ | {"PYTHONPATH": str(tmp_path / "blocked")}
+
+
+def _cli(args, env, cwd):
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "hopfield_brian", *args], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_help_and_bad_input_import_neither_brian2_sympy_matplotlib_nor_seaborn(tmp_path):
+    env = _blocking(tmp_path)
+    for args in (["--help"], ["run", "recall", "--help"], ["run", "spatiotemporal", "--help"]):
+        done = _cli(args, env, tmp_path)
+        assert done.returncode == 0 and done.stdout.startswith("usage: hopfield-brian"), done.stderr
+        assert "--set" in done.stdout or args == ["--help"]
+    done = _cli(["run", "recall", "--set", "t_cue=3Hz"], env, tmp_path)
+    assert done.returncode == 2 and done.stderr.splitlines() == [
+        "hopfield-brian: error: t_cue: '3Hz' has the wrong unit; expected one like 100ms"]
+
+
+def test_a_warm_run_succeeds_with_brian2_sympy_matplotlib_and_seaborn_unimportable(tmp_path):
+    """The second command finds the build of the first warm and runs it from its recipe: with the heavy
+    packages blocked it writes the same trials and spikes (the build cache is the user's, shared)."""
+    import pandas as pd
+
+    args = ["run", "recall", "--set", "n_features=24", "--set", "n_patterns=3", "--trials", "3", "--no-figures",
+            "--quiet"]
+    first = _cli([*args, "--out", "cold"], None, tmp_path)
+    assert first.returncode == 0, first.stderr
+    warm = _cli([*args, "--out", "warm"], _blocking(tmp_path), tmp_path)
+    assert warm.returncode == 0, warm.stderr
+    trials = [pd.read_csv(tmp_path / d / "trials.csv").drop(columns=["wall_s"]) for d in ("cold", "warm")]
+    pd.testing.assert_frame_equal(*trials)
+    spikes = [pd.read_parquet(tmp_path / d / "spikes.parquet") for d in ("cold", "warm")]
+    pd.testing.assert_frame_equal(*spikes)
+    assert len(spikes[0]) > 0 and trials[0]["success"].all()
