@@ -24,9 +24,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .errors import ConfigError
+from . import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 FORMATS = {"neo": "spikes.neo.pkl", "nwb": "spikes.nwb"}
 

@@ -12,11 +12,13 @@ import functools
 import matplotlib
 
 import numpy as np
-import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
 from .sweep import parameter_columns
+from . import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 
 def _styled(style: str = "ticks", dpi: int = 130):

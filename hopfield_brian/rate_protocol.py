@@ -20,7 +20,6 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from . import config as cfg
 from . import models, noise, paradigm, readout, sweep
@@ -30,6 +29,9 @@ from .engine import Protocol, builds_text
 from .errors import ConfigError
 from .simulator import DEVICES, Simulator, Trial
 from .units import Hz, Quantity, ms
+from . import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 TIMING_COLUMNS = ("wall_s",)  # differ between otherwise identical runs
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from . import patterns as pat
+from . import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 SUCCESS_OVERLAP = 0.9  # a retrieval succeeds when the final overlap with the target reaches this
 

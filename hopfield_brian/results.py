@@ -36,10 +36,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from . import config as cfg
 from .errors import ConfigError
+from . import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 PACKAGES = ("hopfield-brian", "brian2", "brian2cuda", "numpy", "pandas", "pyarrow", "seaborn")
 FIXED_FILES = ("trials.csv", "summary.csv", "config.json")

@@ -276,7 +276,8 @@ class Simulator:
         for g, v, value in settings:
             setattr(g, v, value)
         net.run(self.duration * b2.second, namespace=built.namespace)
-        return {pop: (np.asarray(mon.i[:], dtype=np.int32), np.asarray(mon.t_[:], dtype=np.float64))
+        # copies: the monitors' views die with the network (a closed simulator's spikes were garbage)
+        return {pop: (np.array(mon.i[:], dtype=np.int32), np.array(mon.t_[:], dtype=np.float64))
                 for pop, mon in built.monitors.items()}
 
     def _command(self, batch: list, results_dir: Path) -> list[str]:

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .errors import ConfigError
+from . import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 GRID_TOL = 1e-6  # a time is on the dt grid when t/dt is this close to an integer
 

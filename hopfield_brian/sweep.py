@@ -20,13 +20,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from . import config as cfg
 from .errors import ConfigError
 from .units import is_quantity
+from . import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
+pa = lazy.module("pyarrow")
+pq = lazy.module("pyarrow.parquet")
 
 
 def describe_grid(grid) -> dict | list:

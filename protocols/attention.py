@@ -41,7 +41,6 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from hopfield_brian import energy, readout, reference, sweep
 from hopfield_brian import patterns as pat
@@ -51,6 +50,9 @@ from hopfield_brian.errors import ConfigError
 from hopfield_brian.models import ModernModel
 from hopfield_brian.rate_protocol import Point, RateProtocol, RecallConfig
 from hopfield_brian.units import Hz, Quantity, ms, second
+from hopfield_brian import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 LOADS = (25, 50, 100)  # numbers of stored patterns M of the default grid
 WINDOWS_MS = (5, 10, 20, 50, 100)  # read-out windows of the error / latency / energy curves

@@ -21,10 +21,12 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import pandas as pd
 
 from hopfield_brian import sweep
 from hopfield_brian.rate_protocol import RateProtocol
+from hopfield_brian import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 SUCCESS_THRESHOLD = 0.9
 CLASSICAL_LOADS = (0.02, 0.05, 0.08, 0.1, 0.12, 0.14, 0.17, 0.2, 0.25, 0.3)

@@ -46,7 +46,6 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from hopfield_brian import measures, readout, reference, sweep
 from hopfield_brian.config import param, show
@@ -54,6 +53,9 @@ from hopfield_brian.errors import ConfigError
 from hopfield_brian.models import ModernModel
 from hopfield_brian.rate_protocol import Point, RateProtocol, RecallConfig, trial_cue
 from hopfield_brian.units import Quantity, ms
+from hopfield_brian import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 REFERENCE_LABELS = ("global_average", "metastable", "retrieval")
 DEFAULT_BETAS = tuple(float(b) for b in np.round(np.geomspace(0.003, 0.5, 12), 4))

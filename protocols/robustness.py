@@ -20,12 +20,14 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import pandas as pd
 
 from hopfield_brian import sweep
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.rate_protocol import RateProtocol
 from hopfield_brian.units import Hz, Quantity, ms
+from hopfield_brian import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 STRENGTHS = {
     "cue_noise": [0.0, 0.1, 0.2, 0.3, 0.4],

@@ -29,7 +29,6 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from hopfield_brian import paradigm, sweep
 from hopfield_brian import spatiotemporal as st
@@ -43,6 +42,9 @@ from hopfield_brian.errors import ConfigError
 from hopfield_brian.rate_protocol import check_size
 from hopfield_brian.simulator import DEVICES
 from hopfield_brian.units import Hz, Quantity, ms
+from hopfield_brian import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 SUCCESS_THRESHOLD = 0.9
 SEQUENCE_COUNTS = (1, 3, 10, 30, 100, 300)

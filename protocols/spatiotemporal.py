@@ -36,7 +36,6 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from hopfield_brian import paradigm, sweep
 from hopfield_brian import spatiotemporal as st
@@ -50,6 +49,9 @@ from hopfield_brian.errors import ConfigError
 from hopfield_brian.rate_protocol import RateProtocol, check_size
 from hopfield_brian.simulator import DEVICES
 from hopfield_brian.units import Hz, Quantity, ms
+from hopfield_brian import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 SUCCESS_THRESHOLD = 0.9
 DEFAULT_LOAD = 100  # random patterns stored when n_patterns is 0

@@ -26,11 +26,13 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import pandas as pd
 
 from hopfield_brian import energy, reference, sweep
 from hopfield_brian.rate_protocol import RateProtocol, storage_params
 from hopfield_brian.units import Hz
+from hopfield_brian import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 AGES = (0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 29)  # ages cued by default (recent ones densely)
 

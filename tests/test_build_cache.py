@@ -118,8 +118,8 @@ def _cli(args, env, cwd):
                           text=True, timeout=600)
 
 
-def test_help_and_bad_input_import_neither_brian2_sympy_matplotlib_nor_seaborn(tmp_path):
-    env = _blocking(tmp_path)
+def test_help_and_bad_input_load_neither_brian2_sympy_matplotlib_seaborn_nor_pandas(tmp_path):
+    env = _blocking(tmp_path, (*HEAVY, "pandas"))  # pandas: bound lazily, never loaded here
     for args in (["--help"], ["run", "recall", "--help"], ["run", "spatiotemporal", "--help"]):
         done = _cli(args, env, tmp_path)
         assert done.returncode == 0 and done.stdout.startswith("usage: hopfield-brian"), done.stderr
