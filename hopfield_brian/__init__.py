@@ -18,6 +18,8 @@ delays). Each takes the parameters of ``hopfield-brian run NAME --help``;
 bad values raise :class:`ConfigError` with the command line's one-line
 message, before anything is built. A protocol of one's own subclasses
 :class:`RateProtocol`, :class:`DelayProtocol` or :class:`Protocol`.
+:func:`to_nir` and :func:`from_nir` carry networks to and from NIR, the
+neuromorphic toolchains' exchange format (``pip install 'hopfield-brian[nir]'``).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ _EXPORTS = {
     "Regimes": "hopfield_brian.protocols.regimes",
     "Spatiotemporal": "hopfield_brian.protocols.spatiotemporal",
     "Sequence": "hopfield_brian.protocols.sequence",
+    "to_nir": "hopfield_brian.nir_export",
+    "from_nir": "hopfield_brian.nir_import",
 }
 PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention", "spatiotemporal", "sequence", "regimes")
 

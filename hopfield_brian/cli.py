@@ -1,5 +1,6 @@
-"""Command line: ``hopfield-brian run PROTOCOL [options] [--set NAME=VALUE ...]`` and
-``hopfield-brian plot FOLDER``.
+"""Command line: ``hopfield-brian run PROTOCOL [options] [--set NAME=VALUE ...]``,
+``hopfield-brian plot FOLDER``, ``hopfield-brian export FOLDER`` and
+``hopfield-brian export-nir PROTOCOL --to FILE.nir``.
 
 The command line builds the same protocol objects a user's script does
 (``hopfield_brian.Recall(...)`` and its siblings) from its arguments and
@@ -118,6 +119,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="neo: a pickled neo.Block (a Segment per trial, a SpikeTrain per neuron); nwb: an "
                              "NWB file (units, trials with every parameter, stored patterns)")
     export.add_argument("--to", metavar="FILE", help="file to write (default: spikes.neo.pkl or spikes.nwb in FOLDER)")
+    nir = commands.add_parser(
+        "export-nir", help="write a protocol's network as a NIR graph (.nir) for neuromorphic toolchains",
+        description="Write the network a protocol builds (its stored patterns, one grid point) as a NIR graph: the "
+                    "delay-line memory (spatiotemporal, sequence) exactly, the classical network (--model classical) "
+                    "as its deterministic T -> 0 limit with --zero-temperature. The modern network, noise and "
+                    "plasticity are refused (see hopfield_brian.nir_export).")
+    nir.add_argument("protocol", choices=PROTOCOLS, metavar="PROTOCOL", help=", ".join(PROTOCOLS))
+    nir.add_argument("--to", required=True, metavar="FILE", help="the .nir file to write")
+    nir.add_argument("--model", help="modern (refused) or classical, for the rate protocols")
+    nir.add_argument("--patterns", metavar="FILE", help="stored patterns, .npy or .csv, M x N (rate protocols)")
+    nir.add_argument("--seed", type=int, metavar="S", help="seed of random patterns (default 0)")
+    nir.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
+                     help="any parameter of `hopfield-brian run PROTOCOL --help`; repeatable")
+    nir.add_argument("--zero-temperature", action="store_true",
+                     help="classical network: write its deterministic zero-temperature limit")
+    nir.set_defaults(trials=None, device=None, out=None, sweep=[], workers=None, batch=None, build_only=False)
     return parser
 
 
@@ -184,6 +201,15 @@ def _plot(folder: str) -> None:
     print(f"drew {', '.join(drawn) or 'no figure'} in {folder}")
 
 
+def _export_nir(args) -> None:
+    from .nir_export import to_nir, write
+
+    graph = to_nir(experiment(args), zero_temperature=args.zero_temperature)
+    path = write(graph, args.to)
+    print(f"wrote {path}: {graph.metadata['model']} network, nodes {', '.join(graph.nodes)}")
+    print(f"written: {graph.metadata['written']}")
+
+
 _LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
@@ -224,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
             from .results import load
 
             print(f"wrote {load(args.folder).export(args.format, args.to)}")
+        elif args.command == "export-nir":
+            _export_nir(args)
         else:
             _run(args)
     except ConfigError as exc:

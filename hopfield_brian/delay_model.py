@@ -93,12 +93,14 @@ class DelayModel:
     def neuron_counts(self) -> dict:
         return {"feature": self.n_features, "memory": self.n_patterns}
 
-    def _key_synapses(self):
+    def key_synapses(self):
+        """``(feature, memory, weight, delay in s)`` of every key synapse."""
         mu, i = np.nonzero(~np.isnan(self.keys))
         k = (~np.isnan(self.keys)).sum(axis=1)
         return i, mu, 1.0 / k[mu], self.cycle - self.keys[mu, i]
 
-    def _value_synapses(self):
+    def value_synapses(self):
+        """``(memory, feature, delay in s)`` of every value synapse."""
         mu, i = np.nonzero(~np.isnan(self.values))
         return mu, i, self.values[mu, i]
 
@@ -114,12 +116,12 @@ class DelayModel:
         memory.alive = 1
         feature.cue_time = -1 * b2.second
 
-        pre, post, w, delay = self._key_synapses()
+        pre, post, w, delay = self.key_synapses()
         keys = b2.Synapses(feature, memory, name="keys", **deq.KEY_SYNAPSE)
         keys.connect(i=pre, j=post)
         keys.w = w
         keys.delay = delay * b2.second
-        pre_v, post_v, delay_v = self._value_synapses()
+        pre_v, post_v, delay_v = self.value_synapses()
         values = b2.Synapses(memory, feature, name="values", **deq.VALUE_SYNAPSE)
         if pre_v.size:
             values.connect(i=pre_v, j=post_v)

@@ -232,6 +232,7 @@ class ClassicalModel:
         self.patterns = np.asarray(patterns, dtype=float)
         self.n_patterns, self.n_features = self.patterns.shape
         self.couplings, self.bias, self.coding_level = hebbian_couplings(self.patterns, kind)
+        self.learned = learned is not None  # couplings learned by plasticity rather than the analytic ones
         if learned is not None:
             self.couplings, self.bias = learned
 
