@@ -217,7 +217,7 @@ def cue_drive(network, cue, t_cue) -> np.ndarray:
     """The ``cue`` input of an imported classical graph (a :class:`~hopfield_brian.nir_import.NIRNetwork`):
     +drive for the units the cue (in the patterns' coding) makes active, -drive for the others, in every
     step before ``t_cue`` (a Quantity), 0 after."""
-    import brian2 as b2
+    from .units import as_quantity, second
 
     node = network.graph.nodes.get("cue")
     drive = (getattr(node, "metadata", None) or {}).get("drive")
@@ -227,7 +227,7 @@ def cue_drive(network, cue, t_cue) -> np.ndarray:
     size = network.inputs["cue"][0]
     if cue.shape != (size,):
         raise ConfigError(f"cue has {cue.size} entries, the network expects {size}")
-    if not isinstance(t_cue, b2.Quantity) or not b2.have_same_dimensions(t_cue, b2.second):
+    if as_quantity(t_cue) is None or as_quantity(t_cue).dim != second.dim:
         raise ConfigError(f"t_cue needs a time unit, got {t_cue!r}")
     steps = np.arange(network.steps) * network.dt < float(t_cue) - 0.5 * network.dt
     return np.outer(steps, np.where(cue > 0, drive, -drive))

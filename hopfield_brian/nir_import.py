@@ -64,6 +64,7 @@ from .equations import nir_nodes as eq
 from .errors import ConfigError
 from .readout import spike_table
 from .simulator import DEVICES
+from .units import as_quantity, second
 
 NEURONS = {"LIF": "lif", "CubaLIF": "cubalif", "IF": "if", "LI": "li", "CubaLI": "cubali", "I": "i",
            "Threshold": "threshold"}
@@ -418,7 +419,9 @@ def build(the_plan: Plan, dt: float, values: dict):
 
 # ------------------------------------------------------------------ running
 def _seconds(value, name: str) -> float:
-    if not isinstance(value, b2.Quantity) or not b2.have_same_dimensions(value, b2.second):
+    """A duration given with Brian2's units or the package's (``hopfield_brian.units``), in seconds."""
+    quantity = as_quantity(value)
+    if quantity is None or quantity.dim != second.dim:
         raise ConfigError(f"{name} needs a time unit, e.g. 0.1*ms; got {value!r}")
     seconds = float(value)
     if not seconds > 0 or not np.isfinite(seconds):
