@@ -12,7 +12,7 @@ Brian2, pandas and matplotlib load on first use)::
     res.save("results/mine"); hb.load("results/mine").figures()        # matplotlib Figures
 
 Protocols: :class:`Recall`, :class:`Capacity`, :class:`Robustness`,
-:class:`Storage`, :class:`Attention`, :class:`Regimes` (rate-coded models)
+:class:`Storage`, :class:`Attention`, :class:`Regimes`, :class:`Phase` (rate-coded models)
 and :class:`Spatiotemporal`, :class:`Sequence` (spike-time patterns in
 delays). Each takes the parameters of ``hopfield-brian run NAME --help``;
 bad values raise :class:`ConfigError` with the command line's one-line
@@ -47,12 +47,14 @@ _EXPORTS = {
     "Storage": "hopfield_brian.protocols.storage",
     "Attention": "hopfield_brian.protocols.attention",
     "Regimes": "hopfield_brian.protocols.regimes",
+    "Phase": "hopfield_brian.protocols.phase",
     "Spatiotemporal": "hopfield_brian.protocols.spatiotemporal",
     "Sequence": "hopfield_brian.protocols.sequence",
     "to_nir": "hopfield_brian.nir_export",
     "from_nir": "hopfield_brian.nir_import",
 }
-PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention", "spatiotemporal", "sequence", "regimes")
+PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention", "spatiotemporal", "sequence", "regimes",
+             "phase")
 
 __all__ = [*_EXPORTS, "PROTOCOLS", "protocol", "__version__"]
 

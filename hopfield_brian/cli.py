@@ -17,7 +17,8 @@ import sys
 
 from .errors import ConfigError
 
-PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention", "spatiotemporal", "sequence", "regimes")
+PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention", "spatiotemporal", "sequence", "regimes",
+             "phase")
 FLAGS = ("model", "patterns", "trials", "seed", "device", "out")  # options that set a parameter
 
 

@@ -286,13 +286,17 @@ def modern_energy(states: np.ndarray, patterns: np.ndarray, beta: float) -> np.n
     return float(e) if np.ndim(e) == 0 else e
 
 
-def attention_entropy(counts: np.ndarray) -> np.ndarray | float:
-    """Normalised entropy H(p) / log M of memory-neuron spike counts.
+def attention_entropy(counts: np.ndarray, sampled: bool = False) -> np.ndarray | float:
+    """Normalised entropy H(p) / log M of attention weights or memory-neuron spike counts.
 
-    p is the histogram of spikes over the M memory neurons (the spiking
-    estimate of softmax(beta X^T xi), Ramsauer et al. 2020): 0 when one memory
-    takes all spikes, 1 when spikes are uniform. ``counts`` is (M,) or
-    (n_bins x M); rows without spikes give NaN. With M = 1 the entropy is 0.
+    p is the histogram of ``counts`` over the M memories (of spikes: the
+    spiking estimate of softmax(beta X^T xi), Ramsauer et al. 2020): 0 when
+    one memory takes everything, 1 when it is uniform. ``sampled``: the counts
+    are n samples (spikes), which can show at most log n of entropy, so the
+    entropy is divided by log min(M, n): with fewer spikes than memories a
+    uniform posterior reads 1 (n spikes on n different memories), not
+    log n / log M. ``counts`` is (M,) or (n_bins x M); rows summing to 0 give
+    NaN. With M = 1 (or a single sampled spike) the entropy is 0.
     """
     c = np.asarray(counts, dtype=float)
     c2 = np.atleast_2d(c)
@@ -300,8 +304,9 @@ def attention_entropy(counts: np.ndarray) -> np.ndarray | float:
     with np.errstate(invalid="ignore", divide="ignore"):
         p = c2 / total
         h = -np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0).sum(axis=1)
-    m = c2.shape[1]
-    h = h / np.log(m) if m > 1 else np.zeros_like(h)
+    reach = np.minimum(c2.shape[1], np.maximum(total[:, 0], 1.0)) if sampled else np.full(len(c2), c2.shape[1])
+    most = np.log(reach)  # the largest entropy the counts can show
+    h = np.where(most > 0, h / np.where(most > 0, most, 1.0), 0.0)
     h[total[:, 0] <= 0] = np.nan
     return float(h[0]) if c.ndim == 1 else h
 
@@ -466,5 +471,5 @@ def summarise_run(spikes: dict, sizes: dict, duration: float, *, population: str
         })
     if memory is not None and memory in spikes:
         mi, _ = restrict(*spikes[memory], final_start, duration)
-        out["attention_entropy"] = attention_entropy(np.bincount(mi, minlength=sizes[memory]))
+        out["attention_entropy"] = attention_entropy(np.bincount(mi, minlength=sizes[memory]), sampled=True)
     return out

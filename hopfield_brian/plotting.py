@@ -687,3 +687,148 @@ def sequence_curves(summary: pd.DataFrame, swept: list[str]) -> Figure:
     count = f", {trials[0]:g} trials per point" if len(trials) == 1 else ""
     fig.suptitle(f"sequence recall in order{count}; error bars: 95 % Wilson interval", fontsize=10)
     return fig
+
+
+def _edges(values, log: bool = False) -> np.ndarray:
+    """Cell edges around sorted grid values (midpoints; geometric midpoints on a log axis)."""
+    v = np.log(np.asarray(values, dtype=float)) if log else np.asarray(values, dtype=float)
+    mid = (v[1:] + v[:-1]) / 2
+    first, last = (v[0] - (mid[0] - v[0]), v[-1] + (v[-1] - mid[-1])) if len(v) > 1 else (v[0] - 0.5, v[0] + 0.5)
+    e = np.r_[first, mid, last]
+    return np.exp(e) if log else e
+
+
+def _grid_values(table: pd.DataFrame, x: str, y: str, value: str):
+    """(x values, y values, matrix [y, x]) of a table with one row per grid cell."""
+    piv = table.pivot_table(index=y, columns=x, values=value, aggfunc="first").sort_index().sort_index(axis=1)
+    return piv.columns.to_numpy(dtype=float), piv.index.to_numpy(dtype=float), piv.to_numpy()
+
+
+@_styled()
+def phase_classical_figure(phase: pd.DataFrame, boundary: pd.DataFrame, theory: pd.DataFrame, config) -> Figure:
+    """The classical (alpha, T_AGS) phase diagram: success of the spiking network and of the Glauber
+    reference as heatmaps under the AGS lines; the boundary load at the lowest temperature against N
+    and spikes per synaptic time constant; the rate overlap at the lowest load against the theory's m."""
+    main = phase.groupby(["n_features", "rate_max_Hz"])["temperature"].transform("nunique")
+    grid = phase[main == main.max()]
+    n, rate = grid["n_features"].iloc[0], grid["rate_max_Hz"].iloc[0]
+    k = grid["spikes_per_tau"].iloc[0]
+    fig, axes = _subplots(2, 2, figsize=(12, 9.5), layout="constrained")
+    lines = {"ags": dict(color="k", lw=2, label="AGS retrieval line T_M(alpha)"),
+             "readout": dict(color="k", lw=1, ls=":", label="AGS, read-out overlap 0.9"),
+             f"shot_noise_{k:g}": dict(color="tab:orange", lw=2, ls="--",
+                                       label=f"AGS + shot noise ({k:g} spikes per tau_syn)")}
+    b = boundary[(boundary["n_features"] == n) & (boundary["rate_max_Hz"] == rate)]
+    for ax, col, title in ((axes[0, 0], "success_rate", f"spiking network, N = {n}, rate_max = {rate:g} Hz"),
+                           (axes[0, 1], "glauber_success_rate", f"Glauber reference (numpy), N = {n}")):
+        xs, ys, z = _grid_values(grid, "alpha", "ags_temperature", col)
+        mesh = ax.pcolormesh(_edges(xs), _edges(ys), z, cmap="Greys", vmin=0, vmax=1, shading="flat")
+        for name, style in lines.items():
+            seg = theory[theory["line"] == name]
+            if len(seg):
+                ax.plot(seg["alpha"], seg["ags_temperature"], **style)
+        ax.plot(b["alpha_spiking"], b["ags_temperature"], "o", color="tab:red", ms=4, label="spiking: success 1/2")
+        ax.plot(b["alpha_glauber"], b["ags_temperature"], "s", color="tab:blue", ms=4, mfc="none",
+                label="Glauber reference: success 1/2")
+        ax.set_xlim(_edges(xs)[[0, -1]])
+        ax.set_ylim(_edges(ys)[[0, -1]])
+        ax.set_xlabel("load alpha = M / N")
+        ax.set_ylabel("T_AGS = 2 x package temperature")
+        ax.set_title(title, loc="left", fontsize=9)
+    fig.colorbar(mesh, ax=axes[0, :], shrink=0.8, label="success rate (final overlap >= 0.9)")
+    axes[0, 0].legend(fontsize=7, loc="upper right")
+
+    ax = axes[1, 0]  # boundary load at the lowest temperature against N, per rate_max
+    low = boundary[boundary["temperature"] == boundary["temperature"].min()]
+    # tables of several runs may measure a size twice: keep the finer measurement (more loads, more trials)
+    low = low.sort_values(["loads", "trials"], kind="stable")
+    low = low.drop_duplicates(["n_features", "rate_max_Hz"], keep="last")
+    low = low.sort_values("n_features")
+    rates = sorted(low["rate_max_Hz"].unique())
+    palette = dict(zip(rates, sns.color_palette("viridis", len(rates))))
+    handles = []
+    for r, g in low.groupby("rate_max_Hz"):
+        handles += ax.plot(g["n_features"], g["alpha_spiking"], "o-", color=palette[r],
+                           label=f"spiking, rate_max {r:g} Hz")
+        handles.append(ax.axhline(g["alpha_shot_noise"].iloc[0], color=palette[r], ls="--", lw=1,
+                                  label=f"AGS + shot noise, {r:g} Hz"))
+    ref = low.groupby("n_features")[["alpha_reference", "alpha_glauber"]].mean()
+    handles += ax.plot(ref.index, ref["alpha_reference"], "x:", color="0.3", label="zero-T reference")
+    handles += ax.plot(ref.index, ref["alpha_glauber"], "s:", color="tab:blue", mfc="none", label="Glauber reference")
+    handles.append(ax.axhline(low["alpha_theory"].iloc[0], color="k", lw=1.5,
+                              label=f"AGS alpha_M(T_AGS = {low['ags_temperature'].iloc[0]:g})"))
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(low["n_features"].unique()), [f"{v:g}" for v in sorted(low["n_features"].unique())])
+    ax.set_xlabel("N")
+    ax.set_ylabel("load where success falls through 1/2")
+    ax.set_title(f"finite size and shot noise at T_AGS = {low['ags_temperature'].iloc[0]:g}", loc="left", fontsize=9)
+    ax.legend(handles=handles, fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.12))
+
+    ax = axes[1, 1]  # the noise-to-temperature mapping: rate overlap at the lowest load against the theory's m
+    lowest = grid[grid["alpha"] == grid["alpha"].min()].sort_values("ags_temperature")
+    curve = theory[theory["line"] == "m"]
+    ax.plot(curve["ags_temperature"], curve["m"], "k-", lw=2, label=f"AGS m at alpha = {curve['alpha'].iloc[0]:g}")
+    ax.plot(lowest["ags_temperature"], lowest["rate_overlap_mean"], "o", color="tab:red",
+            label="spiking: (1/N) sum x_i (2 nu_i / rate_max - 1)")
+    ax.plot(lowest["ags_temperature"], lowest["glauber_rate_overlap_mean"], "s", color="tab:blue", mfc="none",
+            label="Glauber reference: mean activity overlap")
+    ax.set_xlabel("T_AGS = 2 x package temperature")
+    ax.set_ylabel("overlap of the mean activity with the pattern")
+    ax.set_title("noise-to-temperature mapping (T_AGS = 2 T)", loc="left", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.suptitle(f"classical Hopfield network: (alpha, T) phase diagram against Amit, Gutfreund & Sompolinsky "
+                 f"(cue {config.cue_noise:.0%} flipped)", fontsize=10)
+    return fig
+
+
+@_styled("white")
+def phase_modern_figure(table: pd.DataFrame, separation: pd.DataFrame, config) -> Figure:
+    """The modern beta x load phase diagram: the spiking network's regime and the numpy reference's
+    fixed point in each cell (colour), success rate (text), Ramsauer et al.'s separation line and the
+    measured beta where success rises through 1/2."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    t = table.assign(load=table["n_patterns"] / config.n_features)
+    labels = list(REGIME_COLOURS)
+    cmap = ListedColormap([REGIME_COLOURS[lab] for lab in labels])
+    fig, axes = _subplots(1, 2, figsize=(13, 5.2), layout="constrained")
+    sep = separation.sort_values("load")
+    present = set()
+    for ax, (col, success, title) in zip(axes, (("label", "success_rate", "spiking network: regime, success"),
+                                                ("reference_label", "reference_success_rate",
+                                                 "numpy reference: fixed point, success"))):
+        codes = t.assign(code=t[col].map(lambda v: labels.index(v) if isinstance(v, str) else np.nan))
+        present.update(v for v in t[col] if isinstance(v, str))
+        xs, ys, z = _grid_values(codes, "beta", "load", "code")
+        ax.pcolormesh(_edges(xs, log=True), _edges(ys, log=True), z, cmap=cmap, vmin=-0.5, vmax=len(labels) - 0.5,
+                      shading="flat", edgecolors="white", linewidth=0.5)
+        _, _, rate = _grid_values(t, "beta", "load", success)
+        for i, y in enumerate(ys):
+            for j, x in enumerate(xs):
+                if np.isfinite(rate[i, j]):
+                    ax.text(x, y, f"{rate[i, j]:.0%}".replace("%", ""), ha="center", va="center", fontsize=6)
+        ax.plot(sep["beta_separation_expected"], sep["load"], "k-", lw=2,
+                label="Ramsauer et al.: well separated (expected Delta)")
+        ax.plot(sep["beta_separation_median"], sep["load"], "k--", lw=1, label="the same, median Delta of the patterns")
+        system = "spiking" if col == "label" else "reference"
+        ax.plot(sep[f"beta_success_{system}"], sep["load"], "o", color="white", mec="k", ms=6,
+                label="success 1/2" + (" (after 3 updates)" if system == "reference" else ""))
+        if f"beta_retrieval_{system}" in sep:
+            ax.plot(sep[f"beta_retrieval_{system}"], sep["load"], "D", color="tab:green", mec="k", ms=5,
+                    label="single-pattern retrieval in 1/2 of the trials")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(_edges(xs, log=True)[[0, -1]])
+        ax.set_ylim(_edges(ys, log=True)[[0, -1]])
+        ax.set_xlabel("beta (on unnormalised +-1 dot products)")
+        ax.set_ylabel("load M / N")
+        ax.set_title(title + " (%)", loc="left", fontsize=9)
+    for ax in axes:
+        ax.legend(fontsize=7, loc="upper left")
+    shown = [lab for lab in labels if lab in present]
+    fig.legend([Patch(color=REGIME_COLOURS[lab]) for lab in shown], [lab.replace("_", " ") for lab in shown],
+               loc="outside lower center", ncol=len(shown) or 1, fontsize=8)
+    fig.suptitle(f"modern Hopfield network, N = {config.n_features}, cue {config.cue_noise:.0%} flipped: "
+                 "beta x load against the separation condition of Ramsauer et al. (2021)", fontsize=10)
+    return fig

@@ -16,6 +16,8 @@ network uses the very same ``J`` and ``b``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -80,6 +82,50 @@ def classical_recall(
         if changed == 0:
             break
     return n_state
+
+
+def glauber_activity(
+    couplings: np.ndarray,
+    bias: np.ndarray,
+    coding_level: float,
+    start: np.ndarray,
+    rng: np.random.Generator,
+    temperature: float,
+    inhibition: float = 0.0,
+    sweeps: int = 30,
+    average: int = 10,
+) -> np.ndarray:
+    """Asynchronous Glauber dynamics at temperature ``temperature`` from binary state ``start`` (0/1).
+
+    Each sweep visits the units in a fresh random order and sets n_i = 1 with
+    probability 1 / (1 + exp(-f_i / T)), f_i = J_i . n + b_i - g (A - a): the
+    firing probability of the spiking network's escape-noise neurons
+    (:mod:`hopfield_brian.equations.classical`), i.e. Glauber dynamics at
+    T_AGS = 2 T in the +-1 convention of Amit, Gutfreund & Sompolinsky (1985).
+    Returns the mean activity of each unit over the last ``average`` of
+    ``sweeps`` sweeps. T = 0 is the deterministic rule of :func:`classical_recall`.
+    """
+    if not 1 <= average <= sweeps:
+        raise ValueError(f"average must be in [1, sweeps], got {average} of {sweeps}")
+    n_state = np.asarray(start, dtype=float).copy()
+    n = n_state.size
+    field = couplings @ n_state + bias
+    active = n_state.sum()
+    total = np.zeros(n)
+    for sweep in range(sweeps):
+        for i, u in zip(rng.permutation(n), rng.random(n)):
+            f = field[i] - inhibition * (active / n - coding_level)
+            if temperature > 0:  # u < sigma(f / T), written so that exp cannot overflow
+                new = 1.0 if u * (1.0 + math.exp(min(-f / temperature, 700.0))) < 1.0 else 0.0
+            else:
+                new = 1.0 if f > 0 else 0.0
+            if new != n_state[i]:
+                field += couplings[:, i] * (new - n_state[i])
+                active += new - n_state[i]
+                n_state[i] = new
+        if sweep >= sweeps - average:
+            total += n_state
+    return total / average
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

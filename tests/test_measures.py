@@ -164,6 +164,19 @@ def test_attention_entropy_is_zero_for_one_hot_and_one_for_uniform():
     assert ms.attention_entropy(np.full(8, 3)) == pytest.approx(1.0)
     rows = ms.attention_entropy(np.array([[0, 5, 0], [2, 2, 2], [0, 0, 0], [1, 1, 0]]))
     assert np.allclose(rows[[0, 1, 3]], [0.0, 1.0, np.log(2) / np.log(3)]) and np.isnan(rows[2])
+    assert ms.attention_entropy(np.array([0.25, 0.25, 0.5, 0.0])) == pytest.approx(1.5 * np.log(2) / np.log(4))
+
+
+def test_attention_entropy_of_fewer_spikes_than_memories_is_normalised_by_what_they_can_show():
+    """60 spikes drawn from a uniform posterior over 512 memories: uniform as far as 60 samples can tell
+    (log 60 at most), not log 60 / log 512 = 0.66; the same spikes on 8 memories stay below."""
+    rng = np.random.default_rng(0)
+    uniform = np.bincount(rng.integers(512, size=60), minlength=512)
+    subset = np.bincount(rng.integers(8, size=60), minlength=512)
+    assert ms.attention_entropy(uniform, sampled=True) > 0.95 > 0.7 > ms.attention_entropy(uniform)
+    assert ms.attention_entropy(subset, sampled=True) < 0.55
+    assert ms.attention_entropy(np.array([1, 1, 0]), sampled=True) == pytest.approx(1.0)
+    assert ms.attention_entropy(np.array([0, 1, 0]), sampled=True) == 0.0
 
 
 # ------------------------------------------------------------------- regimes
