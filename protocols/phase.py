@@ -47,8 +47,6 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-from brian2 import Hz
 
 from hopfield_brian import readout, reference, theory
 from hopfield_brian.config import param
@@ -57,6 +55,10 @@ from hopfield_brian.errors import ConfigError
 from hopfield_brian.rate_protocol import RateProtocol
 from hopfield_brian.protocols import regimes
 from hopfield_brian.protocols.regimes import Regimes, RegimesConfig
+from hopfield_brian.units import Hz
+from hopfield_brian import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 CLASSICAL_LOADS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.11, 0.12, 0.13, 0.15, 0.18)
 CLASSICAL_TEMPERATURES = (0.01, *np.round(np.arange(1, 15) * 0.04, 2))  # package units: T_AGS = 2 T
