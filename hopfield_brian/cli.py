@@ -1,6 +1,6 @@
 """Command line: ``hopfield-brian run PROTOCOL [options] [--set NAME=VALUE ...]``,
-``hopfield-brian plot FOLDER``, ``hopfield-brian export FOLDER`` and
-``hopfield-brian export-nir PROTOCOL --to FILE.nir``.
+``hopfield-brian plot FOLDER``, ``hopfield-brian export FOLDER``,
+``hopfield-brian export-nir PROTOCOL --to FILE.nir`` and ``hopfield-brian energy SPIKES --fanout POP=K``.
 
 The command line builds the same protocol objects a user's script does
 (``hopfield_brian.Recall(...)`` and its siblings) from its arguments and
@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import dataclasses
 import sys
+from pathlib import Path
 
 from .errors import ConfigError
 
@@ -136,7 +137,44 @@ def build_parser() -> argparse.ArgumentParser:
     nir.add_argument("--zero-temperature", action="store_true",
                      help="classical network: write its deterministic zero-temperature limit")
     nir.set_defaults(trials=None, device=None, out=None, sweep=[], workers=None, batch=None, build_only=False)
+    _energy_parser(commands)
     return parser
+
+
+def _energy_parser(commands) -> None:
+    energy = commands.add_parser(
+        "energy", help="operations, memory traffic and energy per trial of a spike table (CSV, parquet, Neo, NWB)",
+        description="Count the synaptic events, neuron updates and memory traffic of the spikes in SPIKES "
+                    "(a .csv or .parquet table, a Neo pickle .pkl, an NWB file .nwb) and price them with an "
+                    "energy table (hopfield_brian.accountant). Neo and NWB files, and the package's own parquet "
+                    "spikes, give the neurons, the trial length and dt themselves.",
+        epilog="example: hopfield-brian energy spikes.csv --fanout feature=50,memory=400 "
+               "--neurons feature=400,memory=50,normaliser=1 --stages feature=encoding,memory=memory "
+               "--per-step memory:exp=50,normaliser:add=50 --dt 0.2ms --duration 90ms --set precision=int8")
+    energy.add_argument("spikes", metavar="SPIKES")
+    energy.add_argument("--fanout", required=True, metavar="POP=K[,POP=K]",
+                        help="synapses per neuron of every spiking population")
+    energy.add_argument("--neurons", metavar="POP=N[,...]",
+                        help="neurons per population, silent and non-spiking ones included (default: from the "
+                             "file, else the highest spiking index + 1)")
+    energy.add_argument("--stages", metavar="POP=STAGE[,...]", help="stage label of each population")
+    energy.add_argument("--per-step", metavar="POP:OP=K[,...]",
+                        help="operations per time step of a population, e.g. memory:exp=50")
+    energy.add_argument("--table", default="horowitz45", metavar="NAME",
+                        help="energy table: mac_ac, horowitz45, loihi or one of --tables (default horowitz45)")
+    energy.add_argument("--tables", metavar="FILE", help="TOML or JSON file of extra energy tables")
+    energy.add_argument("--dt", metavar="DT", help="time step, e.g. 0.1ms (default: from the file, else 0.1 ms)")
+    energy.add_argument("--duration", metavar="T", help="trial length, e.g. 90ms; later spikes are not counted "
+                                                        "(default: from the file, else the last spike)")
+    energy.add_argument("--trials", type=int, metavar="K", help="trials in the file (default: from the file, "
+                                                                 "else those with spikes)")
+    energy.add_argument("--columns", metavar="ROLE=NAME[,...]",
+                        help="column names for roles time, neuron, population, trial (default t_ms, neuron, "
+                             "population, trial) and time_unit=ms|s")
+    energy.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
+                        help="accounting assumption: precision (fp32, fp16, int8), weight_bytes, index_bytes, "
+                             "accumulator_bytes, state_bytes, weight_memory, state_memory (sram, dram)")
+    energy.add_argument("--out", metavar="FILE.csv", help="also write the table of every operation to this CSV")
 
 
 def experiment(args):
@@ -193,6 +231,78 @@ def _run(args) -> None:
         print(f"results in {out}")
 
 
+def _pairs(text: str | None, option: str) -> dict[str, str]:
+    """``'a=1,b=2'`` -> ``{'a': '1', 'b': '2'}``."""
+    out = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ConfigError(f"{option} expects NAME=VALUE[,NAME=VALUE], got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _numbers(text: str | None, option: str, kind=float) -> dict:
+    values = {}
+    for name, value in _pairs(text, option).items():
+        try:
+            values[name] = kind(value)
+        except ValueError:
+            raise ConfigError(f"{option}: {name}={value!r} is not {'an integer' if kind is int else 'a number'}") \
+                from None
+    return values
+
+
+def _energy(args) -> None:
+    from brian2 import ms
+
+    from . import accountant, spike_io
+    from .config import override, parse_assignments, parse_quantity
+    from .sweep import write_atomic
+
+    columns = _pairs(args.columns, "--columns")
+    if args.out and not Path(args.out).parent.is_dir():
+        raise ConfigError(f"cannot write {args.out}: {Path(args.out).parent} is not a folder")
+    (cols,) = override([spike_io.SpikeColumns()], columns)
+    (accounting,) = override([accountant.Accounting()], parse_assignments(args.set))
+    per_step: dict = {}
+    for key, count in _numbers(args.per_step, "--per-step").items():
+        pop, sep, op = key.partition(":")
+        if not sep or not pop or not op:
+            raise ConfigError(f"--per-step expects POP:OP=K, got {key!r}")
+        per_step.setdefault(pop, {})[op] = count
+    data = spike_io.read(args.spikes, cols)
+    dt = parse_quantity(args.dt, ms, "--dt") if args.dt else (data.dt_ms * ms if data.dt_ms else None)
+    duration = (parse_quantity(args.duration, ms, "--duration") if args.duration
+                else (data.duration_ms * ms if data.duration_ms else None))
+    neurons = {**data.neurons, **_numbers(args.neurons, "--neurons", int)}
+    result = accountant.account(data.spikes, _numbers(args.fanout, "--fanout"), neurons=neurons, dt=dt,
+                                duration=duration, trials=args.trials or data.trials,
+                                stages=_pairs(args.stages, "--stages"), per_step=per_step, table=args.table,
+                                tables_file=args.tables or "", accounting=accounting)
+    if args.out:
+        write_atomic(Path(args.out), result.rows.to_csv(index=False))
+    print(_energy_text(result, args.spikes, accounting))
+
+
+def _energy_text(result, source: str, accounting) -> str:
+    """The account as a few lines: assumptions, then operations per stage, then totals."""
+    rows = result.rows
+    lines = [f"{source}: {result.trials} trial(s) of {result.steps} steps; table {result.table.name} "
+             f"({result.table.source}); {accounting.precision} weights of {accounting.weight_size:g} bytes in "
+             f"{accounting.weight_memory}, states of {accounting.state_bytes:g} bytes in {accounting.state_memory}",
+             *(f"assumed: {note}" for note in result.notes),
+             f"{'stage':<22} {'operation':<20} {'count/trial':>12} {'bytes/trial':>12} {'energy/trial':>14}"]
+    for (stage, op), g in rows.groupby(["stage", "operation"], sort=False):
+        lines.append(f"{stage:<22} {op:<20} {g['count'].sum():>12.6g} {g['bytes'].sum():>12.6g} "
+                     f"{g['pJ'].sum() / 1e3:>11.4g} nJ")
+    lines.append(f"total per trial: {result.total_pj() / 1e3:.4g} nJ with memory traffic, "
+                 f"{result.total_pj(traffic=False) / 1e3:.4g} nJ without")
+    return "\n".join(lines)
+
+
 def _plot(folder: str) -> None:
     from pathlib import Path
 
@@ -247,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "plot":
             _plot(args.folder)
+        elif args.command == "energy":
+            _energy(args)
         elif args.command == "export":
             from .results import load
 

@@ -105,6 +105,19 @@ class ModernModel:
         the winner-take-all's one shared exp(lateral)."""
         return self.n_patterns + int(self.params.normalisation == "wta")
 
+    @property
+    def hub(self) -> str:
+        """The population of one neuron that normalises the memory layer: the exact normaliser or the
+        winner-take-all's inhibitor."""
+        return "normaliser" if self.params.normalisation == "exact" else "inhibitor"
+
+    def fanout(self) -> dict:
+        """Synapses per neuron of each spiking population: a feature spike reaches the M memory neurons, a
+        memory spike the 2N features, and the inhibitor (wta); the exact normaliser is a summed variable
+        (M additions per step, :attr:`summed_terms`), no synapse."""
+        n, m = self.n_features, self.n_patterns
+        return {"feature": np.full(2 * n, m), "memory": np.full(m, 2 * n + int(self.params.normalisation == "wta"))}
+
     def encode_cue(self, cue: np.ndarray) -> np.ndarray:
         """Per-neuron cue values: the ON and the OFF neuron of feature i both hold cue_i."""
         cue = np.asarray(cue, dtype=float)
@@ -158,7 +171,7 @@ class ModernModel:
         values = b2.Synapses(memory, feature, name="values", dtype={"w": np.float32}, **meq.VALUE_SYNAPSE)
         values.connect()
 
-        hub_name = "normaliser" if p.normalisation == "exact" else "inhibitor"
+        hub_name = self.hub
         hub_eqs = meq.NORMALISER_EQS if p.normalisation == "exact" else meq.INHIBITOR_EQS
         hub = b2.NeuronGroup(1, hub_eqs + "trial_seed : integer (shared, constant)  # random seed of the trial\n",
                              method="euler", name=hub_name)
@@ -183,10 +196,7 @@ class ModernModel:
         built = Built(network=net, cue=(feature, "cue"), seed=(hub, "trial_seed"), monitors=monitors,
                       namespace={"tau_key": p.tau_key, "tau_value": p.tau_value, "eta_inhibition": p.eta_inhibition,
                                  "n_features": n},
-                      # a memory spike reaches the 2N features, and the inhibitor (wta); the exact
-                      # normaliser is a summed variable, M additions per step (summed_terms)
-                      fanout={"feature": np.full(2 * n, m),
-                              "memory": np.full(m, 2 * n + int(p.normalisation == "wta"))},
+                      fanout=self.fanout(),
                       arrays={"keys": (keys, "w", 2 * n * m), "values": (values, "w", 2 * n * m),
                               "alive_feature": (feature, "alive", 2 * n), "alive_memory": (memory, "alive", m)})
         for name, value in self.weight_values().items():

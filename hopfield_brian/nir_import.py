@@ -64,7 +64,7 @@ from .equations import nir_nodes as eq
 from .errors import ConfigError
 from .readout import spike_table
 from .simulator import DEVICES
-from .units import as_quantity, second
+from .units import seconds
 
 NEURONS = {"LIF": "lif", "CubaLIF": "cubalif", "IF": "if", "LI": "li", "CubaLI": "cubali", "I": "i",
            "Threshold": "threshold"}
@@ -418,17 +418,6 @@ def build(the_plan: Plan, dt: float, values: dict):
 
 
 # ------------------------------------------------------------------ running
-def _seconds(value, name: str) -> float:
-    """A duration given with Brian2's units or the package's (``hopfield_brian.units``), in seconds."""
-    quantity = as_quantity(value)
-    if quantity is None or quantity.dim != second.dim:
-        raise ConfigError(f"{name} needs a time unit, e.g. 0.1*ms; got {value!r}")
-    seconds = float(value)
-    if not seconds > 0 or not np.isfinite(seconds):
-        raise ConfigError(f"{name} must be positive, got {value!r}")
-    return seconds
-
-
 def _read(graph):
     nir = need_nir()
     if isinstance(graph, nir.NIRGraph):
@@ -457,7 +446,7 @@ class NIRNetwork:
         if device not in DEVICES:
             raise ConfigError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
         self.graph = _read(graph)
-        self.dt, self.duration = _seconds(dt, "dt"), _seconds(duration, "duration")
+        self.dt, self.duration = seconds(dt, "dt"), seconds(duration, "duration")
         if self.duration < self.dt:
             raise ConfigError(f"duration ({duration}) is shorter than dt ({dt})")
         self.plan = plan(self.graph, tuple(analog_inputs))

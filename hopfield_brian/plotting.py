@@ -402,6 +402,108 @@ def attention_figure(table: pd.DataFrame, table_names: list[str], swept: list[st
     return fig
 
 
+PRECISION_COLOURS = {"fp32": "tab:blue", "fp16": "tab:orange", "int8": "tab:green"}
+
+
+def _break_even_panel(ax, rows: pd.DataFrame) -> None:
+    """Energy per query against the mean spike rate per neuron for one network size (see break_even_figure)."""
+    dt_ms = float(rows["dt_ms"].iloc[0])
+    rates = np.logspace(0, np.log10(1e3 / dt_ms), 200)  # 1 Hz to one spike per neuron per step
+
+    def pair(r, colour, style, label, attention_label):
+        ax.plot(rates, r.spiking_fixed_nJ + r.spiking_nJ_per_Hz * rates, color=colour, ls=style, lw=1.3, label=label)
+        if attention_label:
+            ax.axhline(r.attention_nJ, color=colour, ls="--", lw=1.0, label=attention_label)
+        if 0 < r.break_even_Hz < rates[-1]:
+            ax.plot(r.break_even_Hz, r.attention_nJ, "o", mfc="white", color=colour, ms=6, zorder=4)
+        if np.isfinite(r.measured_rate_Hz) and r.precision == "fp32":  # the network runs fp32 weights
+            ax.plot(r.measured_rate_Hz, r.spiking_measured_nJ, "*", color="k", ms=11, zorder=5)
+
+    at = {(r.level, r.precision, r.weight_memory): r for r in rows.itertuples()}
+    for precision, colour in PRECISION_COLOURS.items():
+        r = at.get(("memory", precision, "sram"))
+        if r is not None:
+            pair(r, colour, "-", f"spiking {precision}, + memory traffic", f"attention {precision}, + memory traffic")
+    if ("arithmetic", "fp32", "none") in at:
+        pair(at["arithmetic", "fp32", "none"], "tab:blue", ":", "spiking fp32, arithmetic only (horowitz45)", "")
+    if ("synaptic", "fp32", "none") in at:
+        pair(at["synaptic", "fp32", "none"], "0.45", "-", "spiking fp32, synaptic events only (mac_ac)",
+             "attention fp32, MACs only (mac_ac)")
+    ax.plot([], [], "o", mfc="white", color="k", label="break-even")
+    if rows["measured_rate_Hz"].notna().any():
+        ax.plot([], [], "*", color="k", ms=9, label="measured operating point")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("mean spike rate per neuron (Hz)")
+    ax.set_ylabel("energy per query (nJ)")
+    top = ax.secondary_xaxis("top", functions=(lambda hz: hz * dt_ms * 1e-1, lambda pct: pct / (dt_ms * 1e-1)))
+    top.set_xlabel(f"spikes per neuron per step (%), dt = {dt_ms:g} ms")
+    lines = ["break-even rate (weights in SRAM):"]
+    for level, name in (("synaptic", "mac_ac"), ("arithmetic", "horowitz45 arithmetic"),
+                        ("memory", "horowitz45 + memory")):
+        level_rows = rows[(rows["level"] == level) & (rows["weight_memory"] != "dram")]
+        lines.append(f"{name}: " + ", ".join(f"{r.precision} {r.break_even_Hz:.3g} Hz" if r.break_even_Hz > 0
+                                             else f"{r.precision} never" for r in level_rows.itertuples()))
+    ax.text(0.98, 0.02, "\n".join(lines), transform=ax.transAxes, ha="right", va="bottom", fontsize=6,
+            bbox=dict(boxstyle="round", fc="white", ec="0.7"))
+    ax.set_title(str(rows["size"].iloc[0]), fontsize=9)
+
+
+def _coding_rows(spiking: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the beta at which the most feature codings and rates were compared."""
+    coding = [c for c in ("feature_coding", "rate_feature_Hz", "rate_memory_Hz") if c in spiking]
+    if "beta" not in spiking or not coding:
+        return spiking
+    variety = spiking.groupby("beta")[coding].apply(lambda g: len(g.drop_duplicates()))
+    return spiking[np.isclose(spiking["beta"], variety.idxmax())]
+
+
+@_styled()
+def break_even_figure(table: pd.DataFrame, attention: pd.DataFrame | None = None,
+                      default_beta: float | None = None) -> Figure:
+    """Energy per query of the spiking network against its mean spike rate, next to softmax attention in
+    fp32, fp16 and int8 (horizontal lines), one panel per network size, break-even rates and the measured
+    operating point marked; beside them, accuracy against rate at the default load and cue noise, for the
+    feature codings compared (``attention``: rows of the attention table) and at the default task.
+    Tables: horowitz45 (weights in SRAM) and mac_ac, as labelled; the numbers are ``table``'s
+    (energy_break_even.csv)."""
+    sizes = list(dict.fromkeys(table["size"]))
+    spiking = None if attention is None else _coding_rows(attention[attention["system"] == "spiking"])
+    accuracy = spiking is not None and len(spiking) > 0
+    fig, axes = _subplots(1, len(sizes) + int(accuracy), figsize=(5.2 * (len(sizes) + int(accuracy)), 5.6),
+                          layout="constrained", squeeze=False)
+    for ax, size in zip(axes[0], sizes):
+        _break_even_panel(ax, table[table["size"] == size])
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=7)
+    if accuracy:
+        ax = axes[0, -1]
+        hue = "rate_feature_Hz" if "rate_feature_Hz" in spiking else None
+        sns.scatterplot(data=spiking, x="rate_per_neuron_Hz", y="accuracy", hue=hue,
+                        style="feature_coding" if "feature_coding" in spiking else None,
+                        size="rate_memory_Hz" if "rate_memory_Hz" in spiking else None,
+                        palette=_level_palette(spiking[hue]) if hue else None, ax=ax)
+        beta = f"beta {spiking['beta'].iloc[0]:g}" if "beta" in spiking else "every point"
+        refs = attention[attention["system"] == "attention"]
+        if "beta" in spiking and "beta" in refs:
+            refs = refs[np.isclose(refs["beta"], spiking["beta"].iloc[0])]
+        if len(refs):
+            ax.axhline(refs["accuracy"].mean(), color="tab:red", lw=0.8, ls="--", label=f"attention (numpy), {beta}")
+        measured = table.dropna(subset=["measured_rate_Hz"])
+        if len(measured) and "spiking_accuracy" in measured:
+            task = f"default task (beta {default_beta:g})" if default_beta is not None else "default task"
+            ax.plot(measured["measured_rate_Hz"].iloc[0], measured["spiking_accuracy"].iloc[0], "*", color="k",
+                    ms=11, label=task)
+        ax.set_xscale("log")
+        ax.set_ylim(-0.03, 1.05)
+        ax.set_xlabel("mean spike rate per neuron (Hz)")
+        ax.set_ylabel("accuracy (output overlap >= 0.9)")
+        ax.set_title(f"{sizes[0]}: accuracy, feature codings at {beta}", fontsize=9)
+        ax.legend(fontsize=6, loc="lower right")
+    fig.suptitle("energy per query against spike rate: spiking memory vs softmax attention "
+                 "(horowitz45, 45 nm, SRAM weights; mac_ac convention in grey)", fontsize=9)
+    return fig
+
+
 @_styled()
 def queries_figure(point, spikes: pd.DataFrame, trials: pd.DataFrame, n_queries: int = 3) -> Figure:
     """For a few queries of one point: the memory raster beside softmax(beta K q) and the spike histogram."""

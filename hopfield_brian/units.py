@@ -271,3 +271,16 @@ def brian2_params(instance):
     return dataclasses.replace(instance, **{f.name: to_brian2(getattr(instance, f.name))
                                             for f in dataclasses.fields(instance)
                                             if isinstance(getattr(instance, f.name), Quantity)})
+
+
+def seconds(value, name: str) -> float:
+    """A positive duration given with a time unit (the package's or Brian2's), in s; a one-line
+    :class:`~hopfield_brian.errors.ConfigError` otherwise."""
+    from .errors import ConfigError
+
+    quantity = as_quantity(value)
+    if quantity is None or quantity.dim != second.dim:
+        raise ConfigError(f"{name} needs a time unit, e.g. 0.1*ms; got {value!r}")
+    if not quantity.si > 0 or quantity.si == float("inf"):
+        raise ConfigError(f"{name} must be positive and finite, got {value!r}")
+    return quantity.si

@@ -31,8 +31,13 @@ Writes ``attention.csv`` (one row per point, system and window: accuracy,
 output overlap, total-variation error of the weights, time to answer, energy
 per query under each table, break-even rate), ``attention.png`` (Pareto plot
 of accuracy against energy, accuracy against time to answer, weight error
-against window, feature coding) and ``queries.png`` (softmax weights beside
-the memory raster for a few queries).
+against window, feature coding), ``queries.png`` (softmax weights beside
+the memory raster for a few queries), and ``energy_break_even.csv`` /
+``energy_break_even.png``: the spiking network's energy per query against its
+spike rate next to attention in fp32, fp16 and int8, with and without memory
+traffic (:mod:`hopfield_brian.break_even`), at the default task's size (its
+spikes counted by :mod:`hopfield_brian.accountant`, the operating point
+marked) and, analytically, at N = M = 1000.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hopfield_brian import energy, readout, reference, sweep
+from hopfield_brian import accountant, break_even, energy, readout, reference, sweep
 from hopfield_brian import patterns as pat
 from hopfield_brian.config import param, show
 from hopfield_brian.engine import builds_text
@@ -57,6 +62,7 @@ pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 LOADS = (25, 50, 100)  # numbers of stored patterns M of the default grid
 WINDOWS_MS = (5, 10, 20, 50, 100)  # read-out windows of the error / latency / energy curves
 SYSTEMS = ("spiking", "attention", "classical")
+LARGE = 1000  # N = M of the break-even table's analytic case
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ class AttentionConfig(RecallConfig):
     settle: Quantity = param(40 * ms, "memory spikes before this are not read (the key filter rises)")
     attention_window: Quantity = param(50 * ms, "default read-out window of the attention weights")
     energy_tables: str = param("mac_ac,horowitz45,loihi", "energy tables, comma-separated (see energy.py)")
-    energy_file: str = param("", "JSON file of extra energy tables (pJ per operation)", file=True)
+    energy_file: str = param("", "TOML or JSON file of extra energy tables (pJ per operation)", file=True)
 
 
 class Attention(RateProtocol):
@@ -146,21 +152,30 @@ class Attention(RateProtocol):
         return arrays
 
     def tables(self, results) -> dict:
-        return {"attention": attention_table(results, self.energy_tables())}
+        table = attention_table(results, self.energy_tables())
+        return {"attention": table, "energy_break_even": break_even_table(results, table)}
 
     def figures(self, results) -> dict:
         from hopfield_brian import plotting
 
         table = results.tables["attention"]
         first = results.points[0]
-        return {"attention": plotting.attention_figure(table, [tb.name for tb in self.energy_tables()],
-                                                       results.swept, float(self.config.attention_window / ms)),
-                "queries": plotting.queries_figure(first, results.spike_table(), results.trials)}
+        figures = {"attention": plotting.attention_figure(table, [tb.name for tb in self.energy_tables()],
+                                                          results.swept, float(self.config.attention_window / ms)),
+                   "queries": plotting.queries_figure(first, results.spike_table(), results.trials)}
+        if "energy_break_even" in results.tables:  # runs saved before the table existed have none
+            figures["energy_break_even"] = plotting.break_even_figure(
+                results.tables["energy_break_even"], default_task(table, self.config, self.params, every_beta=True),
+                float(self.params.beta))
+        return figures
 
     def report(self, results) -> str:
-        return "\n".join([f"attention: {len(results.points)} grid points x {self.config.trials} queries, "
-                          f"{builds_text(results.info)}, wall {results.wall_s:.1f} s",
-                          report(results.tables["attention"], self.config, self.params, self.energy_tables())])
+        lines = [f"attention: {len(results.points)} grid points x {self.config.trials} queries, "
+                 f"{builds_text(results.info)}, wall {results.wall_s:.1f} s",
+                 report(results.tables["attention"], self.config, self.params, self.energy_tables())]
+        if "energy_break_even" in results.tables:
+            lines.append(break_even_report(results.tables["energy_break_even"]))
+        return "\n".join(lines)
 
 
 def _given(source) -> bool:
@@ -307,10 +322,13 @@ def attention_table(results, tables: list[energy.EnergyTable]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def default_task(table: pd.DataFrame, config: AttentionConfig, params) -> pd.DataFrame:
-    """Rows of the default task (the base configuration's load, cue noise and beta; default window)."""
+def default_task(table: pd.DataFrame, config: AttentionConfig, params, every_beta: bool = False) -> pd.DataFrame:
+    """Rows of the default task (the base configuration's load, cue noise and beta; default window);
+    ``every_beta``: at every beta and feature coding of the grid."""
     sel = table
-    for col, value in (("n_patterns", config.n_patterns), ("cue_noise", config.cue_noise), ("beta", params.beta)):
+    fixed = (("n_patterns", config.n_patterns), ("cue_noise", config.cue_noise),
+             *((("beta", params.beta),) if not every_beta else ()))
+    for col, value in fixed:
         if col in sel:
             sel = sel[np.isclose(sel[col].astype(float), value)]
     w = float(config.attention_window / ms)
@@ -335,6 +353,68 @@ def report(table: pd.DataFrame, config: AttentionConfig, params, tables) -> str:
     lines.append(f"counted: synaptic events, spikes, neuron updates, weight reads, the normaliser's additions, "
                  f"the memory neurons' exponentials (spiking); MACs, exponentials, additions, weight reads "
                  f"(references). Left out: {energy.LEFT_OUT}.")
+    return "\n".join(lines)
+
+
+def network(model: ModernModel) -> dict:
+    """The modern network as :mod:`hopfield_brian.accountant` counts it: neurons, fan-out and per-step
+    operations (the memory neurons' exponentials, the normaliser's summed additions or the inhibitor's
+    exponential) of every population, and its stages (a memory spike's synaptic events are the value
+    read-out)."""
+    hub = model.hub
+    return {"neurons": {**model.neuron_counts(), hub: 1}, "fanout": model.fanout(),
+            "per_step": {"memory": {"exp": model.n_patterns},
+                         hub: {"add": model.summed_terms, "exp": model.exponentials - model.n_patterns}},
+            "stages": {"feature": "encoding", "memory": "memory and read-out", hub: "memory and read-out"}}
+
+
+def break_even_table(results, table: pd.DataFrame) -> pd.DataFrame:
+    """The break-even table (:func:`hopfield_brian.break_even.table`) at the default task's size, its spikes
+    counted by the accountant from the spike table, and at N = M = 1000 with every population firing, per
+    neuron and relative to the others, as at the default task (uniformly where the grid lacks it)."""
+    config, params = results.config, results.params
+    task = default_task(table, config, params)
+    spiking = task[task["system"] == "spiking"]
+    if len(spiking):
+        pt = next(p for p in results.points if p.index == int(spiking["point"].iloc[0]))
+        model, config = pt.model, pt.config
+        net = network(model)
+        duration = float((config.settle + config.attention_window) / b2.second)
+        trials = results.trials.loc[results.trials["point"] == pt.index, "trial"]
+        spikes = results.spike_table()
+        count = accountant.account(spikes[spikes["trial"].isin(trials)], net["fanout"], neurons=net["neurons"],
+                                   dt=config.dt, duration=config.settle + config.attention_window,
+                                   trials=len(trials), per_step=net["per_step"])
+        fired = count.rows[count.rows["operation"] == "spike"].set_index("population")["count"].to_dict()
+        measured = sum(fired.values()) / (sum(net["neurons"].values()) * duration)
+        accuracy = task.set_index("system")["accuracy"]
+    else:
+        model = ModernModel(params, np.zeros((config.n_patterns, config.n_features)))
+        net, fired, measured, accuracy = network(model), {}, float("nan"), pd.Series(dtype=float)
+    duration, dt = float((config.settle + config.attention_window) / b2.second), float(config.dt / b2.second)
+    cases = [{"size": f"N = {model.n_features}, M = {model.n_patterns}", "n_features": model.n_features,
+              "n_patterns": model.n_patterns, "network": net,
+              "shares": break_even.shares_at(fired, net["neurons"], net["neurons"]), "measured_rate_Hz": measured}]
+    if (model.n_features, model.n_patterns) != (LARGE, LARGE):
+        large = network(ModernModel(model.params, np.zeros((LARGE, LARGE))))
+        cases.append({"size": f"N = M = {LARGE} (analytic)", "n_features": LARGE, "n_patterns": LARGE,
+                      "network": large, "shares": break_even.shares_at(fired, net["neurons"], large["neurons"]),
+                      "measured_rate_Hz": float("nan")})
+    out = break_even.table(cases, duration, dt)
+    measured_case = out["size"] == cases[0]["size"]
+    for system in ("spiking", "attention"):  # the default task's accuracy, where it was measured
+        out[f"{system}_accuracy"] = np.where(measured_case, accuracy.get(system, np.nan), np.nan)
+    return out
+
+
+def break_even_report(table: pd.DataFrame) -> str:
+    """The break-even rates, per size, level and precision (weights in SRAM)."""
+    lines = ["spiking is cheaper than attention at the same precision below a mean rate per neuron of "
+             "(spikes per neuron per step; never: its per-step costs alone exceed attention's):"]
+    for (size, level), rows in table[table["weight_memory"] != "dram"].groupby(["size", "level"], sort=False):
+        rates = ", ".join(f"{r.precision} {r.break_even_Hz:.3g} Hz ({r.break_even_spikes_per_step:.2%})"
+                          if r.break_even_Hz > 0 else f"{r.precision} never" for r in rows.itertuples())
+        lines.append(f"  {size}, {level} ({rows['table'].iloc[0]}): {rates}")
     return "\n".join(lines)
 
 

@@ -94,8 +94,28 @@ def test_accuracy_and_energy_table_of_the_default_task(run):
     # horowitz45 the neuron updates alone cost more than attention: no rate would do
     assert 0 < spiking["break_even_rate_mac_ac_Hz"] < spiking["rate_per_neuron_Hz"]
     assert spiking["break_even_rate_horowitz45_Hz"] == 0
-    for f in ("attention.csv", "attention.png", "queries.png", "trials.csv", "summary.csv"):
+    for f in ("attention.csv", "attention.png", "queries.png", "trials.csv", "summary.csv", "energy_break_even.csv",
+              "energy_break_even.png"):
         assert (res.folder / f).is_file()
+
+
+def test_the_accountant_on_the_spike_table_agrees_with_the_protocols_counts(run):
+    """The break-even table's operating point, counted by the accountant from the spike table, is the
+    protocol's own: same rate, same mac_ac energy and break-even rate (synaptic events and additions)."""
+    cfg, res = run
+    params = paradigm.model_params("modern")
+    spiking = attention.default_task(res.tables["attention"], cfg, params).set_index("system").loc["spiking"]
+    table = res.tables["energy_break_even"]
+    mine = table[table["size"] == f"N = {cfg.n_features}, M = {cfg.n_patterns}"]
+    assert mine["measured_rate_Hz"].iloc[0] == pytest.approx(spiking["rate_per_neuron_Hz"])
+    assert mine["spiking_accuracy"].iloc[0] == spiking["accuracy"]
+    convention = mine[(mine["level"] == "synaptic") & (mine["precision"] == "fp32")].iloc[0]
+    assert convention["spiking_measured_nJ"] == pytest.approx(spiking["energy_mac_ac_nJ"])
+    assert convention["break_even_Hz"] == pytest.approx(spiking["break_even_rate_mac_ac_Hz"])
+    assert set(table["size"]) == {mine["size"].iloc[0], "N = M = 1000 (analytic)"}
+    large = table[(table["size"] != mine["size"].iloc[0]) & (table["level"] == "synaptic")]
+    assert large["measured_rate_Hz"].isna().all() and (large["attention_nJ"].iloc[0] == pytest.approx(
+        (2 * 1000 * 1000 + 1000) * 4.6e-3 + 1000 * 0.9e-3))  # fp32 MACs and the softmax's additions
 
 
 BAD = {
