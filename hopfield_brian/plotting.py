@@ -934,3 +934,67 @@ def phase_modern_figure(table: pd.DataFrame, separation: pd.DataFrame, config) -
     fig.suptitle(f"modern Hopfield network, N = {config.n_features}, cue {config.cue_noise:.0%} flipped: "
                  "beta x load against the separation condition of Ramsauer et al. (2021)", fontsize=10)
     return fig
+
+
+@_styled()
+def tradeoff_figure(table: pd.DataFrame) -> Figure:
+    """Stability, plasticity and energy against the curve parameter, one column per model and weight bound of
+    ``table`` (rows of :func:`hopfield_brian.protocols.storage.tradeoff_table`, of one run or several): acquisition,
+    retention and recallable patterns above, energy per stored, per recallable pattern and per recall below;
+    the band where acquisition and retention are both >= 0.9 shaded."""
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    bound = table["weight_bound"] if "weight_bound" in table else pd.Series(np.nan, index=table.index)
+    panels = list(table.assign(weight_bound=bound).groupby(["model", "weight_bound"], dropna=False, sort=False))
+    # unbounded first, then ever tighter bounds: faster forgetting to the right
+    panels.sort(key=lambda p: (p[0][0], 1.0 / p[0][1] if np.isfinite(p[0][1]) and p[0][1] else 0.0))
+    fig, axes = _subplots(2, len(panels), figsize=(4.2 * len(panels), 6.4), layout="constrained", squeeze=False,
+                          sharex="col")
+    for col, ((model, w_max), t) in enumerate(panels):
+        x_name = t["parameter"].iloc[0]
+        t = t.sort_values("value")
+        x = t["value"].to_numpy(dtype=float)
+        positive = x > 0
+        xs = np.where(positive, x, x[positive].min() / 2 if positive.any() else 1.0)  # 0 drawn left of the rest
+        top, bottom = axes[0, col], axes[1, col]
+        for name, colour, label in (("acquisition", "C0", f"acquisition (age {t['newest_age'].iloc[0]})"),
+                                    ("retention", "C3", f"retention (age {t['oldest_age'].iloc[0]})")):
+            top.plot(xs, t[name], "o-", color=colour, label=label)
+            top.fill_between(xs, t[f"{name}_ci_low"], t[f"{name}_ci_high"], color=colour, alpha=0.15, lw=0)
+        both = (t["acquisition"] >= 0.9) & (t["retention"] >= 0.9)
+        edges = np.sqrt(xs[1:] * xs[:-1])  # geometric midpoints: a point's band meets its neighbour's
+        lows, highs = np.r_[xs[0] / 1.2, edges], np.r_[edges, xs[-1] * 1.2]
+        for k in np.flatnonzero(both.to_numpy()):
+            top.axvspan(lows[k], highs[k], color="0.88", zorder=0, lw=0)
+        top.axhline(0.9, color="k", lw=0.6, ls=":")
+        share = top.twinx()
+        share.plot(xs, t["recallable"] / t["n_patterns"], "s--", color="C2", ms=4, label="recallable / M")
+        share.set_ylim(-0.05, 1.05)
+        share.set_ylabel("recallable patterns / M", color="C2")
+        top.set_ylim(-0.05, 1.05)
+        top.set_ylabel("success rate")
+        rule = ("recruited memories" if not np.isfinite(w_max) else f"bound {w_max:g} x 2/N" if w_max
+                else "unbounded")
+        top.set_title(f"{model}, {rule}: M = {t['n_patterns'].iloc[0]}\nshaded: acquisition and retention >= 0.9",
+                      fontsize=9)
+        handles = top.get_legend_handles_labels()
+        extra = share.get_legend_handles_labels()
+        top.legend(handles[0] + extra[0], handles[1] + extra[1], fontsize=7, loc="center left")
+        for name, colour, label in (("storage_uJ_per_stored", "C4", "storage / stored pattern"),
+                                    ("storage_uJ_per_recallable", "C5", "storage / recallable pattern"),
+                                    ("recall_uJ_per_trial", "C1", "recall / trial"),
+                                    ("recall_uJ_per_success", "C8", "recall / successful recall")):
+            y = t[name].to_numpy(dtype=float)
+            finite = np.isfinite(y)
+            bottom.plot(xs[finite], y[finite], "o-", color=colour, label=label)
+        bottom.set_yscale("log")
+        bottom.set_ylabel("energy, Loihi (µJ)")
+        bottom.legend(fontsize=7)
+        for ax in (top, bottom):
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        if not positive.all():
+            bottom.annotate("leftmost point: 0", (0.01, 0.02), xycoords="axes fraction", fontsize=7)
+        bottom.set_xlabel(x_name.removesuffix("_Hz").replace("_", " ") + (" (Hz)" if x_name.endswith("_Hz") else ""))
+    return fig
