@@ -256,11 +256,10 @@ def _numbers(text: str | None, option: str, kind=float) -> dict:
 
 
 def _energy(args) -> None:
-    from brian2 import ms
-
     from . import accountant, spike_io
     from .config import override, parse_assignments, parse_quantity
     from .sweep import write_atomic
+    from .units import ms
 
     columns = _pairs(args.columns, "--columns")
     if args.out and not Path(args.out).parent.is_dir():
