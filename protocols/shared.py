@@ -40,7 +40,6 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from hopfield_brian import coincidence_theory as theory
 from hopfield_brian import paradigm, sweep
@@ -55,6 +54,9 @@ from hopfield_brian.rate_protocol import check_size
 from hopfield_brian.shared_model import SharedDelayModel
 from hopfield_brian.simulator import DEVICES, Simulator, Trial
 from hopfield_brian.units import Quantity, ms
+from hopfield_brian import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 SUCCESS_MIN, FALSE_ALARM_MAX = 0.9, 0.05  # the capacity's criteria
 SIZES = (50, 100, 200)  # N of the default curves, with H = N detectors
