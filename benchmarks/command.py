@@ -11,11 +11,16 @@ each the median of ``--repeats`` runs:
    runtime mode once per trial) as a whole process: start-up plus
    ``--naive-trials`` trials, scaled to K; the ratio to the K-trial command.
 
+Each row also gives the process's CPU time (user + system, its children
+included): on a busy machine the wall time grows with the load, the CPU time
+much less, so the two together tell the command's own cost.
+
 Usage: .venv/bin/python benchmarks/command.py [--trials 200] [--naive-trials 20] [--repeats 3]
 """
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,17 +32,24 @@ HERE = Path(__file__).parent
 CLI = [sys.executable, "-m", "hopfield_brian"]
 
 
-def timed(args: list[str], expect: int = 0, env=None) -> float:
-    t0 = time.perf_counter()
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(args: list[str], expect: int = 0, env=None) -> tuple[float, float]:
+    """(wall, CPU) seconds of one whole process."""
+    t0, c0 = time.perf_counter(), _cpu()
     done = subprocess.run(args, capture_output=True, text=True, env=env)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, _cpu() - c0
     if done.returncode != expect:
         raise SystemExit(f"{' '.join(args)} exited {done.returncode}: {done.stderr[-500:]}")
-    return seconds
+    return seconds, cpu
 
 
-def median(repeats: int, make_args, **kw) -> float:
-    return statistics.median(timed(make_args(k), **kw) for k in range(repeats))
+def median(repeats: int, make_args, **kw) -> tuple[float, float]:
+    runs = [timed(make_args(k), **kw) for k in range(repeats)]
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
 
 def main():
@@ -70,15 +82,16 @@ def main():
     naive_total = start + per_trial * a.trials
     print(f"measured {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, medians of {a.repeats} runs "
           f"(naive: one process, {a.naive_trials} trials in {time.perf_counter() - t0:.1f} s, scaled)")
-    for name, seconds in rows.items():
-        print(f"{name:<48} {seconds:7.2f} s")
+    print(f"{'':<48} {'wall':>9} {'CPU':>9}")
+    for name, (seconds, cpu) in rows.items():
+        print(f"{name:<48} {seconds:7.2f} s {cpu:7.2f} s")
     for figures in ("", " --no-figures"):
-        one, many = rows[f"run recall --trials 1{figures}"], rows[f"run recall --trials {a.trials}{figures}"]
+        one, many = rows[f"run recall --trials 1{figures}"][0], rows[f"run recall --trials {a.trials}{figures}"][0]
         print(f"marginal cost per trial{figures:<25} {1e3 * (many - one) / (a.trials - 1):7.1f} ms")
     print(f"naive loop, {a.trials} trials as one process           {naive_total:7.1f} s "
           f"(start-up {start:.1f} s + {1e3 * per_trial:.0f} ms / trial)")
     for figures in ("", " --no-figures"):
-        print(f"naive / command{figures:<33} x{naive_total / rows[f'run recall --trials {a.trials}{figures}']:6.1f}")
+        print(f"naive / command{figures:<33} x{naive_total / rows[f'run recall --trials {a.trials}{figures}'][0]:6.1f}")
 
 
 if __name__ == "__main__":

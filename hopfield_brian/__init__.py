@@ -14,7 +14,8 @@ Brian2, pandas and matplotlib load on first use)::
 Protocols: :class:`Recall`, :class:`Capacity`, :class:`Robustness`,
 :class:`Storage`, :class:`Attention`, :class:`Regimes`, :class:`Phase` (rate-coded models)
 and :class:`Spatiotemporal`, :class:`Sequence` (spike-time patterns in
-delays). Each takes the parameters of ``hopfield-brian run NAME --help``;
+delays), :class:`Shared` (spike-time patterns sharing one pool of delay
+detectors). Each takes the parameters of ``hopfield-brian run NAME --help``;
 bad values raise :class:`ConfigError` with the command line's one-line
 message, before anything is built. A protocol of one's own subclasses
 :class:`RateProtocol`, :class:`DelayProtocol` or :class:`Protocol`.
@@ -52,9 +53,11 @@ _EXPORTS = {
     "Sequence": "hopfield_brian.protocols.sequence",
     "to_nir": "hopfield_brian.nir_export",
     "from_nir": "hopfield_brian.nir_import",
+    "Shared": "hopfield_brian.protocols.shared",
+    "SharedParams": "hopfield_brian.equations.shared_delay",
 }
-PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention", "spatiotemporal", "sequence", "regimes",
-             "phase")
+PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention", "spatiotemporal", "sequence", "shared",
+             "regimes", "phase")
 
 __all__ = [*_EXPORTS, "PROTOCOLS", "protocol", "__version__"]
 

@@ -36,13 +36,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from . import energy
 from .config import check, param
 from .errors import ConfigError
 from .spike_io import SpikeColumns, tidy
 from .units import ms, seconds
+from . import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 PRECISION_BYTES = {"fp32": 4, "fp16": 2, "int8": 1}
 MEMORIES = ("sram", "dram")

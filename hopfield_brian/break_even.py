@@ -25,10 +25,11 @@ Both systems are counted at the same precision (weights of 4, 2 or 1 bytes and t
 
 from __future__ import annotations
 
-import pandas as pd
-
 from . import energy
 from .accountant import Accounting, attention_operations, operations, price
+from . import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 LEVELS = {"synaptic": ("mac_ac", False), "arithmetic": ("horowitz45", False), "memory": ("horowitz45", True)}
 

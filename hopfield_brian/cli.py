@@ -18,8 +18,8 @@ from pathlib import Path
 
 from .errors import ConfigError
 
-PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention", "spatiotemporal", "sequence", "regimes",
-             "phase")
+PROTOCOLS = ("recall", "capacity", "robustness", "storage", "attention", "spatiotemporal", "sequence", "shared",
+             "regimes", "phase")
 FLAGS = ("model", "patterns", "trials", "seed", "device", "out")  # options that set a parameter
 
 
@@ -43,7 +43,9 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
         "protocol:", *help_lines(cls.config_class()),
         *(models if cls.uses_model_params else []),
         "Durations and rates need units: " + ("--set t_cue=150ms --set rate_memory=1kHz" if cls.uses_model_params
-                                              else "--set cycle=30ms --set background_rate=5Hz"),
+                                              else "--set cycle=30ms" + (" --set background_rate=5Hz" if
+                                                                         "background_rate" in _fields(cls.config_class)
+                                                                         else "")),
     ])
     module = sys.modules[cls.__module__]
     p = sub.add_parser(name, help=cls.help, description=module.__doc__, epilog=epilog,
@@ -256,11 +258,10 @@ def _numbers(text: str | None, option: str, kind=float) -> dict:
 
 
 def _energy(args) -> None:
-    from brian2 import ms
-
     from . import accountant, spike_io
     from .config import override, parse_assignments, parse_quantity
     from .sweep import write_atomic
+    from .units import ms
 
     columns = _pairs(args.columns, "--columns")
     if args.out and not Path(args.out).parent.is_dir():

@@ -933,6 +933,68 @@ def phase_modern_figure(table: pd.DataFrame, separation: pd.DataFrame, config) -
                loc="outside lower center", ncol=len(shown) or 1, fontsize=8)
     fig.suptitle(f"modern Hopfield network, N = {config.n_features}, cue {config.cue_noise:.0%} flipped: "
                  "beta x load against the separation condition of Ramsauer et al. (2021)", fontsize=10)
+
+
+@_styled(dpi=150)
+def shared_capacity_figure(curves: pd.DataFrame, capacity: pd.DataFrame, unshared: pd.DataFrame | None) -> Figure:
+    """Shared delay memory: false-alarm and success rates against the load M (measured with 95 % Wilson
+    intervals, and the false-coincidence estimate), one colour per size; the capacity against N, measured
+    (bar: up to the first failing load) and estimated; the one-neuron-per-pattern delay memory (dashed,
+    squares) as the upper reference."""
+    from matplotlib.lines import Line2D
+
+    fig, (ax_fa, ax_ok, ax_cap) = _subplots(1, 3, figsize=(15, 4.6), layout="constrained")
+    sizes = list(capacity[["n_features", "n_detectors", "theta"]].drop_duplicates().itertuples(index=False))
+    colours = dict(zip(sizes, sns.color_palette("viridis", len(sizes) + 1)))
+    reference = unshared is not None and len(unshared) > 0
+    for (n, h, theta), colour in colours.items():
+        cur = curves[(curves["n_features"] == n) & (curves["n_detectors"] == h) & (curves["theta"] == theta)]
+        cur = cur.sort_values("n_patterns")
+        for ax, rate, low, high, model in ((ax_fa, "false_alarm_rate", "false_alarm_ci_low", "false_alarm_ci_high",
+                                            "false_alarm_theory"),
+                                           (ax_ok, "success_rate", "success_ci_low", "success_ci_high",
+                                            "success_theory")):
+            yerr = np.clip([cur[rate] - cur[low], cur[high] - cur[rate]], 0, None)  # Wilson bounds round off at 0, 1
+            ax.errorbar(cur["n_patterns"], cur[rate], yerr=yerr, marker="o", ms=3.5, capsize=2, ls="none",
+                        color=colour)
+            ax.plot(cur["n_patterns"], cur[model], color=colour, lw=1.2)
+        if reference:
+            ref = unshared[unshared["n_features"] == n].sort_values("n_patterns")
+            for ax, rate in ((ax_fa, "false_alarm_rate"), (ax_ok, "detection_rate")):
+                ax.plot(ref["n_patterns"], ref[rate], marker="s", ms=4, ls="--", lw=0.9, color=colour, mfc="white")
+    for ax, level, ylabel, title, ylim in (
+            (ax_fa, 0.05, "false-alarm rate", "false alarms: a detector of another pattern fires", (-0.03, 1.03)),
+            (ax_ok, 0.9, "success rate", "success: the cued pattern's detectors fire at T", (0.85, 1.01))):
+        ax.axhline(level, color="k", lw=0.6, ls=":")
+        ax.set(xscale="log", xlabel="stored patterns M", ylabel=ylabel, ylim=ylim)
+        ax.set_title(title, fontsize=9)
+    handles = [Line2D([], [], color=colour, marker="o", ms=4, label=f"N = {n}, H = {h}, theta = {theta}")
+               for (n, h, theta), colour in colours.items()]
+    handles += [Line2D([], [], color="k", marker="o", ms=4, ls="none", label="measured (95 % Wilson interval)"),
+                Line2D([], [], color="k", lw=1.2, label="false-coincidence estimate")]
+    if reference:
+        handles.append(Line2D([], [], color="k", marker="s", ms=4, ls="--", mfc="white",
+                              label="one neuron per pattern (M memory neurons)"))
+    ax_fa.legend(handles=handles, fontsize=7, loc="upper left")
+    cap = capacity.sort_values("n_features")
+    reached = cap[cap["reached"]]
+    ax_cap.errorbar(reached["n_features"], reached["capacity"],
+                    yerr=[np.zeros(len(reached)), reached["first_failing_load"] - reached["capacity"]],
+                    marker="o", capsize=3, ls="none", color="tab:blue", label="measured (bar: to the first failing M)")
+    ax_cap.plot(cap["n_features"], cap["capacity_theory"], color="tab:blue", lw=1.2,
+                label="false-coincidence estimate")
+    if reference:
+        passed = (unshared["detection_rate"] >= 0.9) & (unshared["false_alarm_rate"] <= 0.05)
+        ok = unshared[passed].groupby("n_features")["n_patterns"].max()
+        ax_cap.plot(ok.index, ok.values, marker="^", ms=7, ls="--", color="0.4",
+                    label="one neuron per pattern: both criteria met at\nthe largest load tested (M neurons, not H)")
+    ax_cap.set(xscale="log", yscale="log", xlabel="feature neurons N (H = detectors)",
+               ylabel="capacity M (success >= 0.9, false alarms <= 0.05)")
+    ax_cap.set_title("capacity", fontsize=9)
+    ax_cap.set_xticks(cap["n_features"].to_numpy(), labels=[f"{n}\n(H = {h})" for n, h in
+                                                             zip(cap["n_features"], cap["n_detectors"])])
+    ax_cap.minorticks_off()
+    ax_cap.legend(fontsize=7, loc="upper left")
     return fig
 
 

@@ -65,9 +65,12 @@ def synapses(model) -> int:
     """Synapses of a model's network (upper bound)."""
     from .delay_model import DelayModel
     from .models import ClassicalModel
+    from .shared_model import SharedDelayModel
 
     if isinstance(model, DelayModel):
         return int(np.sum(~np.isnan(model.keys)) + np.sum(~np.isnan(model.values)) + model.n_patterns)
+    if isinstance(model, SharedDelayModel):
+        return model.n_synapses
     if isinstance(model, ClassicalModel):
         return model.n_features * (model.n_features - 1)
     return 4 * model.n_features * model.n_patterns  # ON/OFF keys and values
@@ -77,10 +80,13 @@ def spike_rate(model, config) -> float:
     """Largest total spike rate of a model's network (spikes per second)."""
     from .delay_model import DelayModel
     from .models import ClassicalModel
+    from .shared_model import SharedDelayModel
 
     neurons = sum(model.neuron_counts().values())
     background = float(getattr(config, "background_rate", 0.0)) * neurons
     p = model.params
+    if isinstance(model, SharedDelayModel):  # a cue spike per feature in a trial of two cycles; detectors every step
+        return model.n_features / (2 * model.cycle) + model.n_detectors / model.dt
     if isinstance(model, DelayModel):
         return model.n_features / float(p.feature_refractory) + model.n_patterns / float(p.memory_refractory) \
             + background

@@ -47,7 +47,7 @@ PACKAGES = ("hopfield-brian", "brian2", "brian2cuda", "numpy", "pandas", "pyarro
 FIXED_FILES = ("trials.csv", "summary.csv", "config.json")
 BUILTIN = {"recall": "Recall", "capacity": "Capacity", "robustness": "Robustness", "storage": "Storage",
            "attention": "Attention", "spatiotemporal": "Spatiotemporal", "sequence": "Sequence",
-           "regimes": "Regimes", "phase": "Phase"}  # command-line name -> class in hopfield_brian.protocols.<name>
+           "shared": "Shared", "regimes": "Regimes", "phase": "Phase"}  # command-line name -> class in hopfield_brian.protocols.<name>
 
 
 class Results:

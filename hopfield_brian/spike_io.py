@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .config import param
 from .errors import ConfigError
+from . import lazy
+
+pd = lazy.module("pandas")  # imported on first use (see hopfield_brian.lazy)
 
 TIDY = ("trial", "population", "neuron", "t_ms")
 TIME_UNITS = {"ms": 1.0, "s": 1e3}  # to ms

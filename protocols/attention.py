@@ -379,7 +379,7 @@ def break_even_table(results, table: pd.DataFrame) -> pd.DataFrame:
         pt = next(p for p in results.points if p.index == int(spiking["point"].iloc[0]))
         model, config = pt.model, pt.config
         net = network(model)
-        duration = float((config.settle + config.attention_window) / b2.second)
+        duration = (config.settle + config.attention_window) / second
         trials = results.trials.loc[results.trials["point"] == pt.index, "trial"]
         spikes = results.spike_table()
         count = accountant.account(spikes[spikes["trial"].isin(trials)], net["fanout"], neurons=net["neurons"],
@@ -391,7 +391,7 @@ def break_even_table(results, table: pd.DataFrame) -> pd.DataFrame:
     else:
         model = ModernModel(params, np.zeros((config.n_patterns, config.n_features)))
         net, fired, measured, accuracy = network(model), {}, float("nan"), pd.Series(dtype=float)
-    duration, dt = float((config.settle + config.attention_window) / b2.second), float(config.dt / b2.second)
+    duration, dt = (config.settle + config.attention_window) / second, config.dt / second
     cases = [{"size": f"N = {model.n_features}, M = {model.n_patterns}", "n_features": model.n_features,
               "n_patterns": model.n_patterns, "network": net,
               "shares": break_even.shares_at(fired, net["neurons"], net["neurons"]), "measured_rate_Hz": measured}]
