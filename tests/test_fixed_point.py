@@ -90,3 +90,16 @@ def test_modern_recall_holds_at_loihi_bits_and_fails_at_one_weight_bit(run_recal
     assert s.loc[8, "success_rate"] == 1.0
     assert s.loc[1, "success_rate"] == 0.0 and s.loc[1, "final_overlap_mean"] < 0.2
     assert res.info["builds"] == 1
+
+
+def test_state_ranges_and_run_time_constants_by_hand():
+    """Modern, N = 4 (+-1 keys): u spans 2 * sum_i |K_mu,i| = 8 and y 2 * max|V| = 2; at S = 4 (7 levels)
+    the LSBs are 8/7 and 2/7; per 0.2 ms step the 20 ms filters decay by exp(-0.01) = 4055.24 / 4096,
+    4055 / 4096 at D = 12."""
+    from hopfield_brian.equations.modern import ModernParams
+    from hopfield_brian.models import ModernModel
+
+    model = ModernModel(ModernParams(), np.array([[1.0, -1, 1, 1], [-1, -1, 1, -1]]), quantised_state=True)
+    values = fx.run_values(RecallConfig(state_bits=4, decay_bits=12, dt=0.2 * b2.ms), model)
+    assert values == pytest.approx({"decay_u": 4055 / 4096, "decay_y": 4055 / 4096, "lsb_u": 8 / 7, "lsb_y": 2 / 7,
+                                    "state_levels": 7.0})
