@@ -1011,7 +1011,8 @@ def fixed_point_figure(table: pd.DataFrame) -> Figure:
     for ax, q in zip(axes[0], quantities):
         for i, (model, d) in enumerate(table[table["quantity"] == q].groupby("model")):
             d = d.sort_values("bits")
-            ax.plot(d["bits"], d["success_rate"], marker="o", color=f"C{i}", lw=2, label=model)
+            ax.plot(d["bits"], d["success_rate"], marker="os"[i % 2], markersize=7 - 3 * i, color=f"C{i}",
+                    lw=2.5 - i, label=model)  # the second line thinner: where both agree, both show
             ax.fill_between(d["bits"], d["success_ci_low"], d["success_ci_high"], color=f"C{i}", alpha=0.2, lw=0)
             ax.axhline(d["float_success_rate"].iloc[0], color=f"C{i}", ls=":", lw=1.2, label=f"{model}, float")
         ax.axvline(8 if q == "weight_bits" else 24 if q == "state_bits" else 12, color="0.6", lw=0.8)
