@@ -27,12 +27,16 @@ inhibition_gain : 1 (shared, constant)   # strength g of the global inhibition
 alive : 1 (constant)                     # 0 for an ablated neuron
 deletion : 1 (shared, constant)          # probability that a spike is deleted
 background_rate : Hz (shared, constant)  # rate of background Poisson spikes
-dh/dt = -h / tau_syn{noise_h} : 1        # recurrent input sum_j J_ij n_j, filtered from spikes
-population_activity : 1 (linked)         # population activity A, read from the inhibitory unit
+{h}population_activity : 1 (linked)         # population activity A, read from the inhibitory unit
 field = h + bias - inhibition_gain * (population_activity - coding_level) : 1  # local field
 clamped = int(t < t_cue) : 1             # 1 while the cue is presented
 rate = rate_max * (clamped * cue + (1 - clamped) / (1 + exp(-field / temperature))) : Hz  # Glauber rate
 """
+
+# The recurrent input, in float (below) or fixed point (equations/fixed_point.py, the same update
+# with the decay exp(-dt / tau_syn) taken once per step and rounded).
+H_FLOAT = "dh/dt = -h / tau_syn{noise_h} : 1        # recurrent input sum_j J_ij n_j, filtered from spikes\n"
+H_WHAT = "recurrent input sum_j J_ij n_j, filtered from spikes"
 
 INHIBITOR_EQS = """
 dactivity/dt = -activity / tau_inhibition : 1  # fraction of active neurons, filtered from spikes

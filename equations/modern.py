@@ -47,8 +47,7 @@ feedback_gain : 1 (shared, constant)     # gain of the value feedback in the fre
 alive : 1 (constant)                     # 0 for an ablated neuron
 deletion : 1 (shared, constant)          # probability that a spike is deleted
 background_rate : Hz (shared, constant)  # rate of background Poisson spikes
-dy/dt = -y / tau_value{noise_y} : 1      # value read-out V^T p, filtered from memory spikes
-clamped = int(t < t_cue) : 1             # 1 while the cue is presented
+{y}clamped = int(t < t_cue) : 1             # 1 while the cue is presented
 t_kick : second (shared, constant)       # start of the kick (a second clamp window)
 kick_duration : second (shared, constant)  # length of the kick (0: no kick)
 kick_fraction : 1 (shared, constant)     # share of features (the first ones) flipped by the kick
@@ -58,6 +57,13 @@ s = clamped * cue + (1 - clamped) * (kicked * (-cue) + (1 - kicked) * free) : 1 
 rate = rate_feature * clip(polarity * s, 0, 1) : Hz  # half-wave rectified rate of this ON/OFF neuron
 """
 
+# The filtered inputs, in float (below) or fixed point (equations/fixed_point.py, the same update
+# with the decays exp(-dt / tau) taken once per step and rounded).
+Y_FLOAT = "dy/dt = -y / tau_value{noise_y} : 1      # value read-out V^T p, filtered from memory spikes\n"
+Y_WHAT = "value read-out V^T p, filtered from memory spikes"
+U_FLOAT = "du/dt = -u / tau_key{noise_u} : 1        # key overlap K_mu . xi, filtered from feature spikes\n"
+U_WHAT = "key overlap K_mu . xi, filtered from feature spikes"
+
 REGULAR_CODING_EQS = """
 dphase/dt = alive * rate : 1             # integrate-and-fire phase of the rate coder
 target : 1                               # phase of the next cycle: 1, displaced by the spike-time jitter
@@ -65,8 +71,7 @@ jitter : second (shared, constant)       # sd of the spike-time jitter (0: none)
 """
 
 MEMORY_EQS = """
-du/dt = -u / tau_key{noise_u} : 1        # key overlap K_mu . xi, filtered from feature spikes
-beta : 1 (shared, constant)              # inverse temperature on unnormalised dot products
+{u}beta : 1 (shared, constant)              # inverse temperature on unnormalised dot products
 rate_memory : Hz (shared, constant)      # total rate R of the memory layer
 alive : 1 (constant)                     # 0 for an ablated neuron
 deletion : 1 (shared, constant)          # probability that a spike is deleted

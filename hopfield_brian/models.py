@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hopfield_brian.equations import classical as ceq
+from hopfield_brian.equations import fixed_point as fxeq
 from hopfield_brian.equations import jitter as jeq
 from hopfield_brian.equations import modern as meq
 
@@ -44,6 +45,33 @@ def _shared_constant(built: Built, name: str, group) -> None:
     built.tunables.setdefault(name, []).append((group, name))
 
 
+def _state_equation(model, var: str, float_eq: str, what: str, noise: str) -> str:
+    """Equation of state variable ``var``: its differential equation, or its fixed-point form."""
+    if model.explicit_decay:
+        return fxeq.variable(var, what, model.quantised_state)
+    return float_eq.format(**{f"noise_{var}": noise})
+
+
+def _fixed_point(built: Built, model, group, names) -> None:
+    """The once-per-step fixed-point update of the state variables ``names`` of ``group`` (at the
+    start of its state update, before the threshold reads them) and its run-time constants."""
+    if not model.explicit_decay:
+        return
+    group.run_regularly("\n".join(fxeq.update(v, model.quantised_state) for v in names), when="groups",
+                        order=group.order, name=f"{group.name}_fixed_point")
+    for v in names:
+        _shared_constant(built, f"decay_{v}", group)
+        if model.quantised_state:
+            _shared_constant(built, f"lsb_{v}", group)
+    if model.quantised_state:
+        _shared_constant(built, "state_levels", group)
+
+
+def _check_fixed(noisy: bool, explicit_decay: bool) -> None:
+    if noisy and explicit_decay:
+        raise ConfigError("fixed-point state does not combine with input noise (it needs the differential equations)")
+
+
 def _noise_constants(built: Built, groups, noisy: bool, jittered=()) -> None:
     for g in groups:
         _shared_constant(built, "deletion", g)
@@ -66,7 +94,11 @@ class ModernModel:
     batchable = True  # trials can share one binary run (see simulator)
 
     def __init__(self, params: meq.ModernParams, keys: np.ndarray, values: np.ndarray | None = None,
-                 noisy: bool = False, jittered: bool = False):
+                 noisy: bool = False, jittered: bool = False, quantised_state: bool = False,
+                 explicit_decay: bool = False):
+        """``quantised_state``, ``explicit_decay``: the fixed-point switches of
+        :func:`hopfield_brian.fixed_point.modes` (u and y rounded to S bits; decayed once per step)."""
+        _check_fixed(noisy, explicit_decay or quantised_state)
         if params.normalisation not in meq.NORMALISATIONS:
             raise ConfigError(
                 f"unknown normalisation {params.normalisation!r}; choose from {', '.join(meq.NORMALISATIONS)}"
@@ -83,10 +115,22 @@ class ModernModel:
         self.n_patterns, self.n_features = self.keys.shape
         self.noisy = noisy  # input noise terms in the equations (a structural option)
         self.jittered = jittered  # jitter filters for the Poisson populations (a structural option)
+        self.quantised_state = quantised_state  # fixed-point u, y (a structural option)
+        self.explicit_decay = explicit_decay or quantised_state  # once-per-step decay (a structural option)
 
     def structure(self) -> tuple:
         """What the compiled network depends on besides the parameters' structural fields."""
-        return (self.name, self.n_features, self.n_patterns, self.noisy, self.jittered)
+        return (self.name, self.n_features, self.n_patterns, self.noisy, self.jittered, self.quantised_state,
+                self.explicit_decay)
+
+    def state_taus(self) -> dict:
+        """Time constant of each filtered state variable (the fixed-point decays)."""
+        return {"u": self.params.tau_key, "y": self.params.tau_value}
+
+    def state_ranges(self) -> dict:
+        """Fixed-point range of each state variable: twice its largest mean, |K_mu . xi| <= sum_i |K_mu,i|
+        for u and |(V^T p)_i| <= max_mu |V_mu,i| for y (see :mod:`hopfield_brian.fixed_point`)."""
+        return {"u": 2.0 * float(np.max(np.abs(self.keys).sum(axis=1))), "y": 2.0 * float(np.max(np.abs(self.values)))}
 
     def runtime_values(self) -> dict:
         """Values of the tunable variables implied by the parameters."""
@@ -145,7 +189,9 @@ class ModernModel:
 
         p, n, m = brian2_params(self.params), self.n_features, self.n_patterns
         noise = meq.NOISE_PARAMETER if self.noisy else ""
-        feature_eqs = meq.FEATURE_EQS.format(noise_y=meq.NOISE_Y if self.noisy else "") + noise
+        levels = fxeq.STATE_LEVELS if self.quantised_state else ""
+        feature_eqs = meq.FEATURE_EQS.format(y=_state_equation(self, "y", meq.Y_FLOAT, meq.Y_WHAT,
+                                                               meq.NOISE_Y if self.noisy else "")) + noise + levels
         if p.feature_coding == "regular":
             feature = b2.NeuronGroup(2 * n, feature_eqs + meq.REGULAR_CODING_EQS, threshold=meq.REGULAR_THRESHOLD,
                                      events={"cycle": meq.REGULAR_CYCLE}, method="euler", name="feature")
@@ -156,7 +202,8 @@ class ModernModel:
                                      method="euler" if self.noisy or not self.jittered else "exponential_euler",
                                      name="feature")
         feature.polarity = np.r_[np.ones(n), -np.ones(n)]
-        memory_eqs = (meq.MEMORY_EQS.format(noise_u=meq.NOISE_U if self.noisy else "") + noise
+        memory_eqs = (meq.MEMORY_EQS.format(u=_state_equation(self, "u", meq.U_FLOAT, meq.U_WHAT,
+                                                              meq.NOISE_U if self.noisy else "")) + noise + levels
                       + (meq.EXACT_MEMORY_EQS if p.normalisation == "exact" else meq.WTA_MEMORY_EQS)
                       + (jeq.JITTER_EQS if self.jittered else ""))
         memory = b2.NeuronGroup(m, memory_eqs, threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered),
@@ -202,6 +249,8 @@ class ModernModel:
         for name, value in self.weight_values().items():
             group, var, _ = built.arrays[name]
             setattr(group, var, value)
+        _fixed_point(built, self, feature, ["y"])
+        _fixed_point(built, self, memory, ["u"])
         _shared_constant(built, "beta", memory)
         _shared_constant(built, "rate_memory", memory)
         if p.normalisation == "wta":
@@ -233,8 +282,14 @@ class ClassicalModel:
     batchable = True  # trials can share one binary run (see simulator)
 
     def __init__(self, params: ceq.ClassicalParams, patterns: np.ndarray, kind: str, noisy: bool = False,
-                 learned: tuple[np.ndarray, np.ndarray] | None = None, jittered: bool = False):
-        """``learned``: couplings and biases learned by plasticity, instead of the analytic ones."""
+                 learned: tuple[np.ndarray, np.ndarray] | None = None, jittered: bool = False,
+                 quantised_state: bool = False, explicit_decay: bool = False):
+        """``learned``: couplings and biases learned by plasticity, instead of the analytic ones;
+        ``quantised_state``, ``explicit_decay``: the fixed-point switches of
+        :func:`hopfield_brian.fixed_point.modes` (h rounded to S bits; decayed once per step)."""
+        _check_fixed(noisy, explicit_decay or quantised_state)
+        self.quantised_state = quantised_state  # fixed-point h (a structural option)
+        self.explicit_decay = explicit_decay or quantised_state  # once-per-step decay (a structural option)
         self.params = params
         self.noisy = noisy  # input noise terms in the equations (a structural option)
         self.jittered = jittered  # jitter filters in the equations (a structural option)
@@ -249,7 +304,16 @@ class ClassicalModel:
     def structure(self) -> tuple:
         """What the compiled network depends on besides the parameters' structural fields
         (the number of patterns is not among them: it only changes the couplings)."""
-        return (self.name, self.n_features, self.noisy, self.jittered)
+        return (self.name, self.n_features, self.noisy, self.jittered, self.quantised_state, self.explicit_decay)
+
+    def state_taus(self) -> dict:
+        """Time constant of each filtered state variable (the fixed-point decays)."""
+        return {"h": self.params.tau_syn}
+
+    def state_ranges(self) -> dict:
+        """Fixed-point range of h: twice its largest mean, |sum_j J_ij n_j| <= sum_j |J_ij|
+        (see :mod:`hopfield_brian.fixed_point`)."""
+        return {"h": 2.0 * float(np.max(np.abs(self.couplings).sum(axis=1)))}
 
     def runtime_values(self) -> dict:
         p = self.params
@@ -291,8 +355,10 @@ class ClassicalModel:
         import brian2 as b2
 
         p, n = brian2_params(self.params), self.n_features
-        eqs = ceq.NEURON_EQS.format(noise_h=ceq.NOISE_H if self.noisy else "") + (
-            ceq.NOISE_PARAMETER if self.noisy else "") + (jeq.JITTER_EQS if self.jittered else "")
+        eqs = ceq.NEURON_EQS.format(h=_state_equation(self, "h", ceq.H_FLOAT, ceq.H_WHAT,
+                                                      ceq.NOISE_H if self.noisy else "")) + (
+            ceq.NOISE_PARAMETER if self.noisy else "") + (jeq.JITTER_EQS if self.jittered else "") + (
+            fxeq.STATE_LEVELS if self.quantised_state else "")
         neurons = b2.NeuronGroup(n, eqs, threshold=jeq.threshold(ceq.THRESHOLD, self.jittered),
                                  method=jeq.method(self.noisy, self.jittered), name="neuron")
         neurons.alive = 1
@@ -313,6 +379,7 @@ class ClassicalModel:
         for name, value in self.weight_values().items():
             group, var, _ = built.arrays[name]
             setattr(group, var, value)
+        _fixed_point(built, self, neurons, ["h"])
         _shared_constant(built, "rate_max", neurons)
         _shared_constant(built, "temperature", neurons)
         _shared_constant(built, "inhibition_gain", neurons)

@@ -9,6 +9,7 @@
 | ``membrane_noise`` | std of Ornstein-Uhlenbeck input noise (through xi) | input variables |
 | ``weight_noise`` | relative std of multiplicative synaptic weight noise | synapses |
 | ``weight_bits`` | quantise synaptic weights to k bits, 1 to 32 (0: full precision) | synapses |
+| ``weight_scale`` | how the k bits span the weights: ``spread`` or ``max`` (Loihi fixed point) | synapses |
 | ``ablation`` | fraction of silenced neurons in each population | neurons |
 | ``jitter`` | sd of independent spike-time displacements (s) | every neuron |
 
@@ -31,7 +32,9 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ConfigError
+from .fixed_point import quantise_weights
 
+WEIGHT_SCALES = ("spread", "max")
 MAX_WEIGHT_BITS = 32  # 2**32 levels: finer than a float32 weight (quantise's 2**bits overflows from 1024 on)
 
 
@@ -52,14 +55,17 @@ def run_values(config, model) -> dict:
     return out
 
 
-def quantise(w: np.ndarray, bits: int) -> np.ndarray:
+def quantise(w: np.ndarray, bits: int, scale: str = "spread") -> np.ndarray:
     """Quantise weights to ``bits`` bits (0: unchanged).
 
-    One bit: sign(w) * mean|w| (the level that minimises the squared error of a
-    sign quantiser). More bits: 2^bits evenly spaced levels from -r to r,
-    r = min(max|w|, 3 std(w)), values beyond r clipped. +-1 weights are exact at
-    every precision.
+    ``scale='spread'``: one bit: sign(w) * mean|w| (the level that minimises the
+    squared error of a sign quantiser). More bits: 2^bits evenly spaced levels
+    from -r to r, r = min(max|w|, 3 std(w)), values beyond r clipped. +-1
+    weights are exact at every precision. ``scale='max'``: Loihi's signed fixed
+    point, :func:`hopfield_brian.fixed_point.quantise_weights`.
     """
+    if scale == "max":
+        return quantise_weights(w, bits)
     if bits == 0 or not np.any(w):
         return w
     if bits == 1:
@@ -82,7 +88,7 @@ def trial_arrays(model, config, rng: np.random.Generator, patterns: dict | None)
     if perturb:
         for name in model.synaptic_arrays:
             w = arrays[name] * (1.0 + config.weight_noise * rng.standard_normal(arrays[name].size))
-            arrays[name] = quantise(w, config.weight_bits)
+            arrays[name] = quantise(w, config.weight_bits, config.weight_scale)
     if config.ablation > 0:
         for name, size in model.neuron_counts().items():
             alive = np.ones(size)

@@ -40,7 +40,7 @@ STORAGES = ("analytic", "hebbian")
 
 
 def store(model: str, params, stored: np.ndarray, kind: str, noisy: bool = False, storage: str = "analytic",
-          seed: int = 0, storage_params=None, jittered: bool = False, learner=None):
+          seed: int = 0, storage_params=None, jittered: bool = False, learner=None, fixed=(False, False)):
     """The network model holding ``stored`` patterns.
 
     ``storage``: 'analytic' couplings, or 'hebbian': learned from spikes
@@ -50,6 +50,7 @@ def store(model: str, params, stored: np.ndarray, kind: str, noisy: bool = False
     coding it works in: the modern network codes every pattern in {-1, +1}.
     ``noisy`` adds input-noise terms, ``jittered`` the jitter filters of the Poisson populations.
     ``learner`` (a :class:`hopfield_brian.storage.Learner`) keeps one storage build for a run's points.
+    ``fixed``: the fixed-point switches (state rounded, decay explicit) of :func:`hopfield_brian.fixed_point.modes`.
     """
     if storage not in STORAGES:
         raise ConfigError(f"unknown storage {storage!r}; choose from {', '.join(STORAGES)}")
@@ -59,14 +60,17 @@ def store(model: str, params, stored: np.ndarray, kind: str, noisy: bool = False
             from .storage import Learner
 
             keys, values = (learner or Learner()).learn_modern(bipolar, seed, storage_params)
-            return ModernModel(params, keys, values, noisy=noisy, jittered=jittered), bipolar, "bipolar"
-        return ModernModel(params, bipolar, noisy=noisy, jittered=jittered), bipolar, "bipolar"
+            return ModernModel(params, keys, values, noisy=noisy, jittered=jittered, quantised_state=fixed[0],
+                               explicit_decay=fixed[1]), bipolar, "bipolar"
+        return ModernModel(params, bipolar, noisy=noisy, jittered=jittered, quantised_state=fixed[0],
+                           explicit_decay=fixed[1]), bipolar, "bipolar"
     learned = None
     if storage == "hebbian":
         from .storage import Learner
 
         learned = (learner or Learner()).learn(stored, kind, seed, storage_params)
-    return ClassicalModel(params, stored, kind, noisy=noisy, learned=learned, jittered=jittered), stored, kind
+    return ClassicalModel(params, stored, kind, noisy=noisy, learned=learned, jittered=jittered,
+                          quantised_state=fixed[0], explicit_decay=fixed[1]), stored, kind
 
 
 def trial_rng(seed: int, trial: int) -> np.random.Generator:

@@ -1060,3 +1060,31 @@ def tradeoff_figure(table: pd.DataFrame) -> Figure:
             bottom.annotate("leftmost point: 0", (0.01, 0.02), xycoords="axes fraction", fontsize=7)
         bottom.set_xlabel(x_name.removesuffix("_Hz").replace("_", " ") + (" (Hz)" if x_name.endswith("_Hz") else ""))
     return fig
+
+
+@_styled()
+def fixed_point_figure(table: pd.DataFrame) -> Figure:
+    """Recall success (95 % Wilson intervals) against the bits of one fixed-point quantity per panel
+    (``quantity``: weight_bits, state_bits, decay_bits), one line per model, the float network's rate
+    dotted (``float_success_rate``)."""
+    titles = {"weight_bits": "weights W (max|w| -> 2^(W-1)-1)", "state_bits": "state S (h; u, y)",
+              "decay_bits": "decay factors D (at W = 8, S = 24)"}
+    quantities = [q for q in titles if q in set(table["quantity"])]
+    fig, axes = _subplots(1, len(quantities), figsize=(3.6 * len(quantities), 3.2), layout="constrained",
+                          squeeze=False)
+    for ax, q in zip(axes[0], quantities):
+        for i, (model, d) in enumerate(table[table["quantity"] == q].groupby("model")):
+            d = d.sort_values("bits")
+            ax.plot(d["bits"], d["success_rate"], marker="os"[i % 2], markersize=7 - 3 * i, color=f"C{i}",
+                    lw=2.5 - i, label=model)  # the second line thinner: where both agree, both show
+            ax.fill_between(d["bits"], d["success_ci_low"], d["success_ci_high"], color=f"C{i}", alpha=0.2, lw=0)
+            ax.axhline(d["float_success_rate"].iloc[0], color=f"C{i}", ls=":", lw=1.2, label=f"{model}, float")
+        ax.axvline(8 if q == "weight_bits" else 24 if q == "state_bits" else 12, color="0.6", lw=0.8)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel(f"{q.replace('_', ' ')} (grey: Loihi)")
+        ax.set_ylabel("recall success rate")
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_title(titles[q], fontsize=9)
+    axes[0][0].legend(fontsize=7, loc="lower right")
+    fig.suptitle("fixed-point recall, round to nearest, saturating (Loihi: Davies et al. 2018)")
+    return fig

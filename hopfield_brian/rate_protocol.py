@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import config as cfg
-from . import models, noise, paradigm, readout, sweep
+from . import fixed_point, models, noise, paradigm, readout, sweep
 from . import patterns as pat
 from .config import param, show
 from .engine import Protocol, builds_text
@@ -64,6 +64,13 @@ class RecallConfig:
     membrane_noise: float = param(0.0, "std of input noise (field units; x sqrt(N) on memory inputs)", low=0.0)
     weight_noise: float = param(0.0, "relative std of multiplicative synaptic weight noise", low=0.0)
     weight_bits: int = param(0, "quantise synaptic weights to this many bits, 1 to 32 (0: full precision)")
+    weight_scale: str = param("spread", "levels of weight_bits: 'spread' (2^bits levels over min(max|w|, 3 std)) "
+                              "or 'max' (Loihi fixed point: signed integers, max|w| -> 2^(bits-1)-1)",
+                              choices=noise.WEIGHT_SCALES)
+    state_bits: int = param(0, "fixed point: synaptic state (h; u, y) as signed integers of this many bits, "
+                               "rounded every step (0: float; Loihi 24)")
+    decay_bits: int = param(0, "fixed point: per-step decay factors exp(-dt/tau) rounded to this many bits "
+                               "(0: float; Loihi 12)")
     ablation: float = param(0.0, "fraction of silenced neurons in each population", low=0.0, high=1.0)
     jitter: Quantity = param(0 * ms, "sd of spike-time jitter of every neuron (0 or >= dt)")
     t_cue: Quantity = param(100 * ms, "cue phase: the network is clamped to the cue", low=0 * ms, strict=True,
@@ -121,6 +128,7 @@ class RateProtocol(Protocol):
     def validate(self, config: RecallConfig, params) -> None:
         """Checks across parameters, before anything is built or written."""
         noise.validate(config)
+        fixed_point.validate(config)
         if config.jitter != 0 * ms and config.jitter < config.dt:
             raise ConfigError(f"jitter must be 0 or at least dt ({show(config.dt)}), got {show(config.jitter)}")
         if not -1 <= config.cued_pattern < config.n_patterns:
@@ -179,7 +187,8 @@ class RateProtocol(Protocol):
                 learner = Learner()
             model, stored, kind = paradigm.store(c.model, p, stored, kind, noisy=c.membrane_noise > 0,
                                                  jittered=c.jitter > 0 * ms, storage=storage, seed=c.seed,
-                                                 storage_params=storage_params(c), learner=learner)
+                                                 storage_params=storage_params(c), learner=learner,
+                                                 fixed=fixed_point.modes(c))
             points.append(Point(index, swept, c, p, model, stored, kind))
         return points
 
@@ -309,9 +318,11 @@ def point_columns(point: Point) -> dict:
 
 
 def run_values(point: Point) -> dict:
-    """Every run-time value of a point: model parameters, cue duration, noise strengths."""
-    return point.model.runtime_values() | {"t_cue": point.config.t_cue} | noise.run_values(point.config,
-                                                                                         point.model)
+    """Every run-time value of a point: model parameters, cue duration, noise strengths, fixed-point
+    constants."""
+    c = point.config
+    return (point.model.runtime_values() | {"t_cue": c.t_cue} | noise.run_values(c, point.model)
+            | fixed_point.run_values(c, point.model))
 
 
 def trial_cue(point: Point, repeat: int) -> tuple[int, np.ndarray, np.random.Generator]:
