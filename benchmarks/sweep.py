@@ -40,6 +40,7 @@ import pandas as pd
 import hopfield_brian as hb
 from hopfield_brian import paradigm, readout
 from hopfield_brian.brian2_compat import select_device
+from hopfield_brian.units import to_brian2
 
 
 def naive(trials: int) -> float:
@@ -48,7 +49,7 @@ def naive(trials: int) -> float:
     config = exp.config
     point = exp.prepare(config, exp.params, exp.grid)[0]
     select_device("runtime")
-    b2.defaultclock.dt = config.dt
+    b2.defaultclock.dt = to_brian2(config.dt)
     t0 = time.perf_counter()
     for r in range(trials):
         rng = paradigm.trial_rng(config.seed, r)
@@ -58,10 +59,10 @@ def naive(trials: int) -> float:
         feature, var = built.cue
         setattr(feature, var, point.model.encode_cue(cue))
         for name, value in (point.model.runtime_values() | {"t_cue": config.t_cue}).items():
-            for g, v, _ in built.tunables[name]:
-                setattr(g, v, value)
+            for g, v in built.tunables[name]:
+                setattr(g, v, to_brian2(value))
         feature.phase = "rand()"
-        built.network.run(config.t_cue + config.t_free, namespace=built.namespace)
+        built.network.run(to_brian2(config.t_cue + config.t_free), namespace=built.namespace)
         spikes = {pop: (np.asarray(m.i[:]), np.asarray(m.t_[:])) for pop, m in built.monitors.items()}
         readout.spike_table(r, spikes)
     return (time.perf_counter() - t0) / trials
