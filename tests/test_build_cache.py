@@ -134,8 +134,9 @@ def test_a_warm_run_succeeds_with_brian2_sympy_matplotlib_and_seaborn_unimportab
     packages blocked it writes the same trials and spikes (the build cache is the user's, shared)."""
     import pandas as pd
 
-    args = ["run", "recall", "--set", "n_features=24", "--set", "n_patterns=3", "--trials", "3", "--no-figures",
-            "--quiet"]
+    # test_cli's small network: the suite compiles it once for both files
+    args = ["run", "recall", "--set", "n_features=32", "--set", "n_patterns=4", "--set", "t_free=60ms",
+            "--set", "readout_window=20ms", "--trials", "3", "--no-figures", "--quiet"]
     first = _cli([*args, "--out", "cold"], None, tmp_path)
     assert first.returncode == 0, first.stderr
     warm = _cli([*args, "--out", "warm"], _blocking(tmp_path), tmp_path)
