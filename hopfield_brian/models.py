@@ -162,6 +162,17 @@ class ModernModel:
         n, m = self.n_features, self.n_patterns
         return {"feature": np.full(2 * n, m), "memory": np.full(m, 2 * n + int(self.params.normalisation == "wta"))}
 
+    def accounting(self) -> dict:
+        """The network as :mod:`hopfield_brian.accountant` counts it: neurons, fan-out and per-step
+        operations (the memory neurons' exponentials, the normaliser's summed additions or the inhibitor's
+        exponential) of every population, and its stages (a memory spike's synaptic events are the value
+        read-out)."""
+        hub = self.hub
+        return {"neurons": {**self.neuron_counts(), hub: 1}, "fanout": self.fanout(),
+                "per_step": {"memory": {"exp": self.n_patterns},
+                             hub: {"add": self.summed_terms, "exp": self.exponentials - self.n_patterns}},
+                "stages": {"feature": "encoding", "memory": "memory and read-out", hub: "memory and read-out"}}
+
     def encode_cue(self, cue: np.ndarray) -> np.ndarray:
         """Per-neuron cue values: the ON and the OFF neuron of feature i both hold cue_i."""
         cue = np.asarray(cue, dtype=float)
@@ -318,6 +329,12 @@ class ClassicalModel:
     def runtime_values(self) -> dict:
         p = self.params
         return {"rate_max": p.rate_max, "temperature": p.temperature, "inhibition_gain": p.inhibition_gain}
+
+    def accounting(self) -> dict:
+        """The network as :mod:`hopfield_brian.accountant` counts it: a spike reaches the N - 1 others and
+        the inhibitor (the simulator's fan-out, :meth:`build`); no per-step operation beyond the updates."""
+        n = self.n_features
+        return {"neurons": {"neuron": n, "inhibitor": 1}, "fanout": {"neuron": np.full(n, n)}, "per_step": {}}
 
     def encode_cue(self, cue: np.ndarray) -> np.ndarray:
         """Cued activity n in {0, 1}; masked bipolar entries (0) are cued silent."""

@@ -357,18 +357,6 @@ def report(table: pd.DataFrame, config: AttentionConfig, params, tables) -> str:
     return "\n".join(lines)
 
 
-def network(model: ModernModel) -> dict:
-    """The modern network as :mod:`hopfield_brian.accountant` counts it: neurons, fan-out and per-step
-    operations (the memory neurons' exponentials, the normaliser's summed additions or the inhibitor's
-    exponential) of every population, and its stages (a memory spike's synaptic events are the value
-    read-out)."""
-    hub = model.hub
-    return {"neurons": {**model.neuron_counts(), hub: 1}, "fanout": model.fanout(),
-            "per_step": {"memory": {"exp": model.n_patterns},
-                         hub: {"add": model.summed_terms, "exp": model.exponentials - model.n_patterns}},
-            "stages": {"feature": "encoding", "memory": "memory and read-out", hub: "memory and read-out"}}
-
-
 def break_even_table(results, table: pd.DataFrame) -> pd.DataFrame:
     """The break-even table (:func:`hopfield_brian.break_even.table`) at the default task's size, its spikes
     counted by the accountant from the spike table, and at N = M = 1000 with every population firing, per
@@ -379,7 +367,7 @@ def break_even_table(results, table: pd.DataFrame) -> pd.DataFrame:
     if len(spiking):
         pt = next(p for p in results.points if p.index == int(spiking["point"].iloc[0]))
         model, config = pt.model, pt.config
-        net = network(model)
+        net = model.accounting()
         duration = (config.settle + config.attention_window) / second
         trials = results.trials.loc[results.trials["point"] == pt.index, "trial"]
         spikes = results.spike_table()
@@ -391,13 +379,13 @@ def break_even_table(results, table: pd.DataFrame) -> pd.DataFrame:
         accuracy = task.set_index("system")["accuracy"]
     else:
         model = ModernModel(params, np.zeros((config.n_patterns, config.n_features)))
-        net, fired, measured, accuracy = network(model), {}, float("nan"), pd.Series(dtype=float)
+        net, fired, measured, accuracy = model.accounting(), {}, float("nan"), pd.Series(dtype=float)
     duration, dt = (config.settle + config.attention_window) / second, config.dt / second
     cases = [{"size": f"N = {model.n_features}, M = {model.n_patterns}", "n_features": model.n_features,
               "n_patterns": model.n_patterns, "network": net,
               "shares": break_even.shares_at(fired, net["neurons"], net["neurons"]), "measured_rate_Hz": measured}]
     if (model.n_features, model.n_patterns) != (LARGE, LARGE):
-        large = network(ModernModel(model.params, np.zeros((LARGE, LARGE))))
+        large = ModernModel(model.params, np.zeros((LARGE, LARGE))).accounting()
         cases.append({"size": f"N = M = {LARGE} (analytic)", "n_features": LARGE, "n_patterns": LARGE,
                       "network": large, "shares": break_even.shares_at(fired, net["neurons"], large["neurons"]),
                       "measured_rate_Hz": float("nan")})

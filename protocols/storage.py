@@ -111,16 +111,6 @@ def forgetting_table(results) -> pd.DataFrame:
               "storage_energy_loihi_uJ"]].sort_values([*curve, "age"], ignore_index=True)
 
 
-def recall_network(model) -> dict:
-    """Neurons, fan-outs and per-step operations of a recall network as the accountant counts them."""
-    if model.neuron_counts().keys() == {"neuron"}:  # classical: a spike reaches the N - 1 others and the inhibitor
-        n = model.n_features  # (the simulator's fan-out, ClassicalModel.build)
-        return {"neurons": {"neuron": n, "inhibitor": 1}, "fanout": {"neuron": np.full(n, n)}, "per_step": {}}
-    from hopfield_brian.protocols.attention import network  # the modern network's hub and exponentials
-
-    return network(model)
-
-
 def recall_energy(results, points: list, table: str = "loihi") -> tuple[float, float]:
     """(synaptic events, energy in pJ) per recall trial of ``points``' trials, counted by the accountant
     from the run's spike table (cue and free phase, memory traffic as ``table`` prices it)."""
@@ -129,7 +119,7 @@ def recall_energy(results, points: list, table: str = "loihi") -> tuple[float, f
     spikes, trials = results.spike_table(), results.trials
     events = energy_pj = 0.0
     for pt in points:
-        net, c = recall_network(pt.model), pt.config
+        net, c = pt.model.accounting(), pt.config
         mine = trials.loc[trials["point"] == pt.index, "trial"]
         acc = accountant.account(spikes[spikes["trial"].isin(mine)], net["fanout"], neurons=net["neurons"],
                                  dt=c.dt, duration=c.t_cue + c.t_free, trials=len(mine),
