@@ -58,9 +58,10 @@ def naive(trials: int) -> float:
         feature, var = built.cue
         setattr(feature, var, point.model.encode_cue(cue))
         for name, value in (point.model.runtime_values() | {"t_cue": config.t_cue}).items():
-            for g, v, _ in built.tunables[name]:
+            for g, v in built.tunables[name]:
                 setattr(g, v, value)
-        feature.phase = "rand()"
+        setattr(*built.seed, paradigm.trial_seed(config.seed, r))
+        built.initialise_trial()  # the regular coders' initial phases, drawn from the seed
         built.network.run(config.t_cue + config.t_free, namespace=built.namespace)
         spikes = {pop: (np.asarray(m.i[:]), np.asarray(m.t_[:])) for pop, m in built.monitors.items()}
         readout.spike_table(r, spikes)

@@ -16,16 +16,15 @@ piece so that a Brian2 release that changes one fails loudly there:
 * :func:`batch_loop`: C++ injected into ``main()`` (``device.insert_code``,
   edits of ``device.main_queue``, the names of state arrays, spike queues
   emptied through ``Synapses._pathways``) so that one binary runs a batch of
-  trials, each restored, reseeded and restarted at t = 0;
+  trials, each restored, given its seed and cue and restarted at t = 0;
 * :func:`one_dt_setting`: dropping repeated ``defaultclock.dt`` settings from
-  ``device.main_queue`` (their number depends on the process's history);
-* :func:`reseed_from`: the cuda_standalone binary reseeding cuRAND from a
-  variable (``random_number_buffer.set_seed``).
+  ``device.main_queue`` (their number depends on the process's history).
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 
 import brian2 as b2
 import numpy as np
@@ -46,6 +45,8 @@ def select_device(device: str, build_root=None) -> None:
     # the generated sources differ and a warm build folder recompiles everything)
     gc.collect()
     b2.prefs.logging.console_log_level = "WARNING"
+    # escape-noise groups have no reset by design; Brian2 recognises them only when their threshold calls rand()
+    logging.getLogger("brian2.groups.neurongroup.only_threshold").setLevel(logging.ERROR)
     if device == "runtime":
         b2.set_device("runtime")
         b2.prefs.codegen.target = "cython"
@@ -90,20 +91,14 @@ def recipe(built, key: str, batch_groups=None) -> Recipe:
     )
 
 
-def reseed_from(group, variable: str) -> None:
-    """Make the cuda_standalone binary seed its random numbers from ``group.variable`` (a run_arg)."""
-    seed_array = b2.device.get_array_name(group.variables[variable])
-    b2.device.insert_code("main", f"random_number_buffer.set_seed((unsigned long long) {seed_array}[0]);")
-
-
 def batch_loop(built, duration, size: int) -> tuple:
     """Make the cpp_standalone binary run up to ``size`` trials in one process.
 
     Adds two groups that carry a batch's per-trial seeds and cues (run_args) and
     wraps the network run in a loop: each pass restores every non-constant
     array of the network's groups to its value after initialisation, empties
-    the spike queues, reseeds the generators, loads the trial's cue, runs
-    ``trial_init`` and the network from t = 0, and records where each spike
+    the spike queues, loads the trial's seed (of its counter-based draws) and
+    cue, runs ``trial_init`` and the network from t = 0, and records where each spike
     monitor's arrays end. After the loop the binary writes only the spike
     monitors, their per-trial ends and the summed run time (Brian2 would
     otherwise write every array, synapses included: 128 MB per run at
@@ -122,8 +117,8 @@ def batch_loop(built, duration, size: int) -> tuple:
     state = state_arrays(net, exclude=(seeds, cues))
     pathways = [p for obj in sorted(net.objects, key=lambda o: o.name) if isinstance(obj, b2.Synapses)
                 for p in obj._pathways]
-    threads = max(1, b2.prefs.devices.cpp_standalone.openmp_threads)
     cue = name(cue_group.variables[cue_var])
+    seed_group, seed_var = built.seed
     lines = ["double _hb_run_time = 0;",
              *[f"std::vector<int64_t> _hb_ends_{pop};" for pop in built.monitors],
              *[f"const auto _hb_init{k} = {array};" if dynamic else
@@ -132,8 +127,7 @@ def batch_loop(built, duration, size: int) -> tuple:
              f"for (int _hb_k = 0; _hb_k < {name(seeds.variables['count'])}[0]; _hb_k++) {{",
              *[f"{array} = _hb_init{k};" if dynamic else f"std::copy(_hb_init{k}.begin(), _hb_init{k}.end(), {array});"
                for k, (array, n, dynamic) in enumerate(state)],
-             f"for (int _i = 0; _i < {threads}; _i++) "
-             f"brian::_random_generators[_i].seed((unsigned long) {name(seeds.variables['seed'])}[_hb_k] + _i);",
+             f"{name(seed_group.variables[seed_var])}[0] = {name(seeds.variables['seed'])}[_hb_k];",
              f"std::copy({name(cues.variables['value'])} + _hb_k * {len(cue_group)}, "
              f"{name(cues.variables['value'])} + (_hb_k + 1) * {len(cue_group)}, {cue});",
              *[f"for (auto _q : {pathway.name}.queue) {{ for (auto &_slot : _q->queue) _slot.clear(); _q->offset = 0; }}"
@@ -142,8 +136,7 @@ def batch_loop(built, duration, size: int) -> tuple:
     queue = b2.device.main_queue
     loop_start = len(queue)
     b2.device.insert_code("main", "\n".join(lines))
-    for g, v, expr in built.trial_init:
-        setattr(g, v, expr)
+    built.initialise_trial()
     net.run(duration, namespace=built.namespace)
     # the spike queues are prepared once, before the loop (their delays are constants), and emptied
     # before each trial: preparing them costs ~20 ms per trial at N = M = 1000

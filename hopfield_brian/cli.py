@@ -64,7 +64,7 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
                    help="simulation binaries run at once on cpp_standalone (default: one per core)")
     p.add_argument("--batch", type=int, metavar="K",
                    help="trials per run of a cpp_standalone binary (default 16; results do not depend on it: "
-                        "each trial is restored, reseeded and rerun from t=0)")
+                        "each trial is restored and rerun from t=0, its random draws depend on its seed only)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the batches on the workers of a running Dask scheduler (e.g. tcp://host:8786)")
     p.add_argument("--cluster", metavar="KIND",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hopfield_brian.equations import classical as ceq
+from hopfield_brian.equations import counter_random as crand
 from hopfield_brian.equations import jitter as jeq
 from hopfield_brian.equations import modern as meq
 
@@ -32,12 +33,17 @@ class Built:
     network: object  # brian2.Network
     namespace: dict
     cue: tuple  # (group, variable) that receives the per-trial cue
-    seed: tuple  # (group, variable) holding the trial's random seed (cuda_standalone reseeds from it)
+    seed: tuple  # (group, variable) holding the trial's random seed (of its counter-based draws)
     tunables: dict = field(default_factory=dict)  # parameter name -> [(group, variable)]
     trial_init: list = field(default_factory=list)  # (group, variable, expression) after seeding
     monitors: dict = field(default_factory=dict)  # population -> SpikeMonitor
     fanout: dict = field(default_factory=dict)  # population -> synapses per neuron (array)
     arrays: dict = field(default_factory=dict)  # name -> (group, variable, size): per-trial arrays
+
+    def initialise_trial(self) -> None:
+        """Set the ``trial_init`` expressions (with the network's namespace: they may draw)."""
+        for group, var, expr in self.trial_init:
+            getattr(group, var).set_item(slice(None), expr, namespace=self.namespace)
 
 
 def _shared_constant(built: Built, name: str, group) -> None:
@@ -132,21 +138,24 @@ class ModernModel:
 
         p, n, m = brian2_params(self.params), self.n_features, self.n_patterns
         noise = meq.NOISE_PARAMETER if self.noisy else ""
-        feature_eqs = meq.FEATURE_EQS.format(noise_y=meq.NOISE_Y if self.noisy else "") + noise
+        feature_eqs = (meq.FEATURE_EQS.format(noise_y=meq.NOISE_Y if self.noisy else "") + noise
+                       + crand.TRIAL_EQS.format(size=meq.FEATURE_SIZE))
         if p.feature_coding == "regular":
             feature = b2.NeuronGroup(2 * n, feature_eqs + meq.REGULAR_CODING_EQS, threshold=meq.REGULAR_THRESHOLD,
                                      events={"cycle": meq.REGULAR_CYCLE}, method="euler", name="feature")
             feature.run_on_event("cycle", meq.REGULAR_CYCLE_RESET)
         else:
             feature = b2.NeuronGroup(2 * n, feature_eqs + (jeq.JITTER_EQS if self.jittered else ""),
-                                     threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered),
+                                     threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered,
+                                                             crand.uniform_draw(meq.FEATURE_FIRE)),
                                      method="euler" if self.noisy or not self.jittered else "exponential_euler",
                                      name="feature")
         feature.polarity = np.r_[np.ones(n), -np.ones(n)]
         memory_eqs = (meq.MEMORY_EQS.format(noise_u=meq.NOISE_U if self.noisy else "") + noise
                       + (meq.EXACT_MEMORY_EQS if p.normalisation == "exact" else meq.WTA_MEMORY_EQS)
-                      + (jeq.JITTER_EQS if self.jittered else ""))
-        memory = b2.NeuronGroup(m, memory_eqs, threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered),
+                      + (jeq.JITTER_EQS if self.jittered else "") + crand.TRIAL_EQS.format(size=meq.MEMORY_SIZE))
+        memory = b2.NeuronGroup(m, memory_eqs, threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered,
+                                                                       crand.uniform_draw(meq.MEMORY_FIRE)),
                                 method=jeq.method(self.noisy, self.jittered), name="memory")
         feature.alive = 1
         memory.alive = 1
@@ -160,8 +169,9 @@ class ModernModel:
 
         hub_name = "normaliser" if p.normalisation == "exact" else "inhibitor"
         hub_eqs = meq.NORMALISER_EQS if p.normalisation == "exact" else meq.INHIBITOR_EQS
-        hub = b2.NeuronGroup(1, hub_eqs + "trial_seed : integer (shared, constant)  # random seed of the trial\n",
-                             method="euler", name=hub_name)
+        hub = b2.NeuronGroup(1, hub_eqs + crand.SEED_EQS, method="euler", name=hub_name)
+        feature.trial_seed = b2.linked_var(hub, "trial_seed", index=np.zeros(2 * n, dtype=int))
+        memory.trial_seed = b2.linked_var(hub, "trial_seed", index=np.zeros(m, dtype=int))
         hub_link = b2.Synapses(memory, hub, name=f"memory_to_{hub_name}",
                                **(meq.SUMMED_EVIDENCE if p.normalisation == "exact" else meq.LATERAL_INHIBITION))
         hub_link.connect()
@@ -182,7 +192,7 @@ class ModernModel:
         net = b2.Network(feature, memory, hub, keys, values, hub_link, *monitors.values(), name="modern_hopfield")
         built = Built(network=net, cue=(feature, "cue"), seed=(hub, "trial_seed"), monitors=monitors,
                       namespace={"tau_key": p.tau_key, "tau_value": p.tau_value, "eta_inhibition": p.eta_inhibition,
-                                 "n_features": n},
+                                 "n_features": n, "n_patterns": m, **crand.functions()},
                       # a memory spike reaches the 2N features, and the inhibitor (wta); the exact
                       # normaliser is a summed variable, M additions per step (summed_terms)
                       fanout={"feature": np.full(2 * n, m),
@@ -206,7 +216,7 @@ class ModernModel:
         _noise_constants(built, (feature, memory), self.noisy, poisson if self.jittered else ())
         if p.feature_coding == "regular":
             _shared_constant(built, "jitter", feature)
-            built.trial_init.append((feature, "phase", "rand()"))
+            built.trial_init.append((feature, "phase", meq.REGULAR_INITIAL_PHASE))
             built.trial_init.append((feature, "target", "1"))
         return built
 
@@ -281,12 +291,14 @@ class ClassicalModel:
 
         p, n = brian2_params(self.params), self.n_features
         eqs = ceq.NEURON_EQS.format(noise_h=ceq.NOISE_H if self.noisy else "") + (
-            ceq.NOISE_PARAMETER if self.noisy else "") + (jeq.JITTER_EQS if self.jittered else "")
-        neurons = b2.NeuronGroup(n, eqs, threshold=jeq.threshold(ceq.THRESHOLD, self.jittered),
+            ceq.NOISE_PARAMETER if self.noisy else "") + (jeq.JITTER_EQS if self.jittered else "") + (
+            crand.TRIAL_EQS.format(size=ceq.NEURON_SIZE))
+        neurons = b2.NeuronGroup(n, eqs, threshold=jeq.threshold(ceq.THRESHOLD, self.jittered,
+                                                                 crand.uniform_draw(ceq.NEURON_FIRE)),
                                  method=jeq.method(self.noisy, self.jittered), name="neuron")
         neurons.alive = 1
-        inhibitor = b2.NeuronGroup(1, ceq.INHIBITOR_EQS + "trial_seed : integer (shared, constant)  # random seed\n",
-                                   method="exact", name="inhibitor")
+        inhibitor = b2.NeuronGroup(1, ceq.INHIBITOR_EQS + crand.SEED_EQS, method="exact", name="inhibitor")
+        neurons.trial_seed = b2.linked_var(inhibitor, "trial_seed", index=np.zeros(n, dtype=int))
         recurrent = b2.Synapses(neurons, neurons, name="recurrent", **ceq.RECURRENT_SYNAPSE)
         recurrent.connect(condition="i != j")  # generated in the binary; presynaptic-major, the order of _pairs
         to_inhibitor = b2.Synapses(neurons, inhibitor, name="neuron_to_inhibitor", **ceq.ACTIVITY_SYNAPSE)
@@ -295,7 +307,8 @@ class ClassicalModel:
         monitors = {"neuron": b2.SpikeMonitor(neurons, record=True, name="neuron_spikes")}
         net = b2.Network(neurons, inhibitor, recurrent, to_inhibitor, *monitors.values(), name="classical_hopfield")
         built = Built(network=net, cue=(neurons, "cue"), seed=(inhibitor, "trial_seed"), monitors=monitors,
-                      namespace={"tau_syn": p.tau_syn, "tau_inhibition": p.tau_inhibition, "n_neurons": n},
+                      namespace={"tau_syn": p.tau_syn, "tau_inhibition": p.tau_inhibition, "n_neurons": n,
+                                 **crand.functions()},
                       fanout={"neuron": np.full(n, n)},
                       arrays={"recurrent": (recurrent, "w", n * (n - 1)), "bias": (neurons, "bias", n),
                               "coding_level": (neurons, "coding_level", 1), "alive_neuron": (neurons, "alive", n)})

@@ -1,20 +1,25 @@
 """Build a network once on the chosen device, then run many trials on it.
 
+Every random number of a trial is a counter-based draw from its seed
+(:mod:`hopfield_brian.equations.counter_random`): it depends on the seed, the
+place that draws, the neuron and the time step only, so a trial's spikes do
+not depend on what else its process runs, nor on the device's generators.
+
 * ``runtime``: the network is built in Python, stored once, and each trial
-  restores it, reseeds Brian2's generators and sets the trial's values.
+  restores it and sets the trial's values.
 * ``cpp_standalone``: the network is generated and compiled once; each run of
   the binary takes a *batch* of up to ``batch`` trials that share parameters
   and pattern arrays (``run_args``) and differ in cue and seed. The binary
   loops over them in one process: before each trial it restores the state the
-  network had after initialisation, reseeds the random generators from the
-  trial's seed and loads the trial's cue, then runs it from t = 0. A trial is
-  therefore the same spike for spike whatever batch it runs in (spike queues
-  are emptied between trials, so models with synaptic delays batch too), and start-up
-  (process, synapse creation, array loading) is paid once per batch. Several
-  binaries run at once (``workers``), each with its own results folder.
+  network had after initialisation and loads the trial's seed and cue, then
+  runs it from t = 0. A trial is therefore the same spike for spike whatever
+  batch it runs in (spike queues are emptied between trials, so models with
+  synaptic delays batch too), and start-up (process, synapse creation, array
+  loading) is paid once per batch. Several binaries run at once (``workers``),
+  each with its own results folder.
 * ``cuda_standalone``: one trial per binary run, the cue and seed passed
-  through ``run_args`` and the generators reseeded from the ``trial_seed``
-  variable (the batch loop restores host arrays, which the GPU does not see).
+  through ``run_args`` (the batch loop restores host arrays, which the GPU
+  does not see).
 
 The device is chosen here and only here; protocols pass its name.
 
@@ -179,9 +184,7 @@ class Simulator:
             batch_groups = compat.batch_loop(built, duration, self.batch)
         else:
             b2.device.apply_run_args()
-            compat.reseed_from(*built.seed)
-            for g, v, expr in built.trial_init:
-                setattr(g, v, expr)
+            built.initialise_trial()
             built.network.run(duration, namespace=built.namespace)
         compat.one_dt_setting()
         # sources only (compile False): the folder's binary and its records stay as they are
@@ -270,11 +273,9 @@ class Simulator:
             settings.append((g, v, value))
         net = built.network
         net.restore("initial")
-        b2.seed(trial.seed)
-        for g, v, expr in built.trial_init:
-            setattr(g, v, expr)
         for g, v, value in settings:
             setattr(g, v, value)
+        built.initialise_trial()  # after the seed: it may draw
         net.run(self.duration * b2.second, namespace=built.namespace)
         return {pop: (np.asarray(mon.i[:], dtype=np.int32), np.asarray(mon.t_[:], dtype=np.float64))
                 for pop, mon in built.monitors.items()}

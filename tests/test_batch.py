@@ -15,7 +15,7 @@ from hopfield_brian.simulator import Simulator, Trial, _batches
 def _model(kind: str, stored: np.ndarray):
     if kind == "modern":
         return ModernModel(paradigm.model_params("modern"), stored)
-    if kind == "modern-wta-poisson-noisy":  # lateral inhibition, Poisson coders, membrane noise (randn per step)
+    if kind == "modern-wta-poisson-noisy":  # lateral inhibition, Poisson coders, membrane noise (a normal draw per step)
         params = dataclasses.replace(paradigm.model_params("modern"), normalisation="wta", feature_coding="poisson")
         return ModernModel(params, stored, noisy=True)
     return ClassicalModel(paradigm.model_params("classical"), stored, "bipolar", noisy=True)
@@ -23,9 +23,11 @@ def _model(kind: str, stored: np.ndarray):
 
 @pytest.mark.parametrize("kind", ["modern", "modern-wta-poisson-noisy", "classical"])
 def test_a_trial_has_the_same_spikes_in_any_batch(kind):
-    """Each pass of the binary's trial loop restores the initial state, reseeds and reloads the cue:
-    trial k of a batch of 4 equals the same trial run alone, spike for spike, with randn() (jitter,
-    membrane noise), spike deletion and background spikes in play."""
+    """Each pass of the binary's trial loop restores the initial state and loads the trial's seed and
+    cue, and every draw is counter-based (seed, stream, neuron, step): each of 7 trials equals, spike for
+    spike, the same trial run alone, in batches of 6 taken in two orders (trial 5 at position 5 of the
+    first batch, then at position 0), with normal draws (jitter, membrane noise), spike deletion and
+    background spikes in play."""
     stored = pat.generate("bipolar", 8, 48, 0.5, seed=2)
     model = _model(kind, stored)
     rng = np.random.default_rng(5)
@@ -33,18 +35,21 @@ def test_a_trial_has_the_same_spikes_in_any_batch(kind):
         {"jitter": 1 * b2.ms} if kind == "modern" else {"membrane_noise": 0.2})
     values = model.runtime_values() | {"t_cue": 20 * b2.ms} | noise
     trials = [Trial(paradigm.make_cue(stored, "bipolar", k % 8, 0.25, 0.0, rng), 100 + k) for k in range(7)]
+    orders = {1: [list(range(7))], 6: [list(range(7)), [5, 6, 0, 1, 2, 3, 4]]}
     spikes = {}
-    for batch in (1, 4):
+    for batch, runs in orders.items():
         sim = Simulator(model, "cpp_standalone", 60 * b2.ms, 0.1 * b2.ms, values, batch=batch, workers=1)
         assert sim.batch == batch
-        spikes[batch] = [s for _, s in sim.run_many(trials)]
+        for order in runs:
+            spikes[batch, tuple(order)] = dict(sim.run_many([(k, trials[k]) for k in order]))
         sim.close()
-    counts = []
-    for alone, batched in zip(spikes[1], spikes[4]):
-        for pop in alone:
-            assert np.array_equal(alone[pop][0], batched[pop][0])
-            assert np.array_equal(alone[pop][1], batched[pop][1])
-        counts.append(sum(i.size for i, _ in alone.values()))
+    alone = spikes[1, tuple(range(7))]
+    for (batch, order), got in spikes.items():
+        for k in range(7):
+            for pop in alone[k]:
+                assert np.array_equal(alone[k][pop][0], got[k][pop][0]), (batch, order, k, pop)
+                assert np.array_equal(alone[k][pop][1], got[k][pop][1]), (batch, order, k, pop)
+    counts = [sum(i.size for i, _ in alone[k].values()) for k in range(7)]
     assert min(counts) > 50 and len(set(counts)) > 1  # real, different trials
 
 
