@@ -146,10 +146,11 @@ class DaskRunner:
     trials scored on a Dask cluster (see the module's docstring)."""
 
     def __init__(self, client, protocol, points: list, batch: int | None):
-        from .simulator import batch_size
+        from .simulator import batch_size, replicas_for
 
         self.client, self.protocol, self.points, self.batch = client, protocol, points, batch
-        self.size = batch_size(points[0].model, protocol.config.device, batch)
+        model, device = points[0].model, protocol.config.device
+        self.size = batch_size(model, device, batch, replicas_for(model, device, batch))
         client.wait_for_workers(1)  # queued batch jobs (dask-jobqueue) may take a while to start
         self.workers = self._count()
         self.compilations, self.build_time, self.run_seconds = 0, 0.0, 0.0
