@@ -61,7 +61,8 @@ def naive(trials: int) -> float:
         for name, value in (point.model.runtime_values() | {"t_cue": config.t_cue}).items():
             for g, v in built.tunables[name]:
                 setattr(g, v, to_brian2(value))
-        feature.phase = "rand()"
+        setattr(*built.seed, paradigm.trial_seed(config.seed, r))
+        built.initialise_trial()  # the regular coders' initial phases, drawn from the seed
         built.network.run(to_brian2(config.t_cue + config.t_free), namespace=built.namespace)
         spikes = {pop: (np.asarray(m.i[:]), np.asarray(m.t_[:])) for pop, m in built.monitors.items()}
         readout.spike_table(r, spikes)

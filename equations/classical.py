@@ -14,6 +14,7 @@ the coding level a.
 from dataclasses import dataclass
 
 from hopfield_brian.config import param
+from hopfield_brian.equations.counter_random import normal_draw
 from hopfield_brian.units import Hz, Quantity, ms
 
 NEURON_EQS = """
@@ -48,12 +49,18 @@ RECURRENT_SYNAPSE = dict(
 )
 ACTIVITY_SYNAPSE = dict(on_pre="activity_post += 1.0 / (n_neurons * rate_max_pre * tau_inhibition)")
 
-# Escape noise with spike deletion (thinning) and background Poisson spikes.
-THRESHOLD = "rand() < alive * ((1 - deletion) * {rate} + background_rate) * dt"  # {rate}: see jitter.py
+# Streams of the trial's counter-based draws (equations/counter_random.py), one per place that draws
+NEURON_FIRE, NEURON_NOISE = 1, 2
+NEURON_SIZE = "n_neurons"  # neurons per trial
 
-# Input noise ("membrane noise", Ornstein-Uhlenbeck through xi) of std membrane_noise on the
-# local field, whose signal is +-1. Only in the equations when switched on (structural option).
-NOISE_H = " + membrane_noise * sqrt(2 / tau_syn) * xi_h"
+# Escape noise with spike deletion (thinning) and background Poisson spikes ({draw}: the uniform
+# draw; {rate}: see jitter.py).
+THRESHOLD = "{draw} < alive * ((1 - deletion) * {rate} + background_rate) * dt"
+
+# Input noise ("membrane noise", Ornstein-Uhlenbeck) of std membrane_noise on the local field,
+# whose signal is +-1, integrated by Euler-Maruyama (a standard normal draw per step, scaled by
+# 1 / sqrt(dt), is the white noise). Only in the equations when switched on (structural option).
+NOISE_H = f" + membrane_noise * sqrt(2 / (tau_syn * dt)) * {normal_draw(NEURON_NOISE)}"
 NOISE_PARAMETER = "membrane_noise : 1 (shared, constant)  # std of the input noise\n"
 
 

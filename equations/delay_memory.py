@@ -37,6 +37,7 @@ are run-time values of a standalone build. Delays are fixed by the build.
 from dataclasses import dataclass
 
 from hopfield_brian.config import param
+from hopfield_brian.equations.counter_random import uniform_draw
 from hopfield_brian.units import Quantity, ms
 
 LOOP_STEPS = 2  # time steps between a coincidence at T and the start of the replay cycle
@@ -48,7 +49,9 @@ cued : 1                                 # 1 once the cue spike has been emitted
 background_rate : Hz (shared, constant)  # rate of extra background Poisson spikes
 cue_due = int(cue_time >= 0 * second and t >= cue_time - 0.5 * dt and cued == 0) : 1  # the cue spike is due now
 """
-FEATURE_THRESHOLD = "cue_due > 0 or v > 1 or rand() < background_rate * dt"
+FEATURE_BACKGROUND = 1  # stream of the background spikes' draws (equations/counter_random.py)
+FEATURE_SIZE = "n_features"  # feature neurons per trial
+FEATURE_THRESHOLD = f"cue_due > 0 or v > 1 or {uniform_draw(FEATURE_BACKGROUND)} < background_rate * dt"
 FEATURE_RESET = "cued = cued + cue_due; v = 0"
 
 MEMORY_EQS = """
@@ -62,7 +65,6 @@ MEMORY_RESET = "v = 0"
 
 INHIBITOR_EQS = """
 dinhibition/dt = -inhibition / tau_inhibition : 1  # soft winner-take-all inhibition, decays after each winner
-trial_seed : integer (shared, constant)  # random seed of the trial
 """
 
 KEY_SYNAPSE = dict(

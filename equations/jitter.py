@@ -29,6 +29,7 @@ def method(noisy: bool, jittered: bool) -> str:
     return "euler" if noisy else "exponential_euler" if jittered else "exact"
 
 
-def threshold(template: str, jittered: bool) -> str:
-    """An escape-noise threshold ``template`` with ``{rate}`` firing at the jittered rate when switched on."""
-    return template.format(rate="lag2" if jittered else "rate")
+def threshold(template: str, jittered: bool, draw: str) -> str:
+    """An escape-noise threshold ``template`` with ``{rate}`` firing at the jittered rate when switched on,
+    and ``{draw}`` its uniform draw."""
+    return template.format(rate="lag2" if jittered else "rate", draw=draw)

@@ -33,6 +33,7 @@ PLoS Comput Biol 9:e1003037; Buesing et al. 2011).
 from dataclasses import dataclass
 
 from hopfield_brian.config import param
+from hopfield_brian.equations.counter_random import normal_draw, uniform_draw
 from hopfield_brian.units import Hz, Quantity, ms
 
 NORMALISATIONS = ("exact", "wta")
@@ -109,25 +110,33 @@ VALUE_SYNAPSE = dict(
 SUMMED_EVIDENCE = dict(model="Z_post = evidence_pre : 1 (summed)")
 LATERAL_INHIBITION = dict(on_pre="inhibition_post += eta_inhibition")
 
-# Escape noise with spike deletion (thinning) and background Poisson spikes.
-POISSON_THRESHOLD = "rand() < alive * ((1 - deletion) * {rate} + background_rate) * dt"  # {rate}: see jitter.py
+# Streams of the trial's counter-based draws (equations/counter_random.py), one per place that draws
+FEATURE_FIRE, FEATURE_DELETE, FEATURE_BACKGROUND, FEATURE_PHASE, FEATURE_JITTER, FEATURE_NOISE = range(1, 7)
+MEMORY_FIRE, MEMORY_NOISE = 7, 8
+FEATURE_SIZE, MEMORY_SIZE = "(2 * n_features)", "n_patterns"  # neurons of a group per trial
+
+# Escape noise with spike deletion (thinning) and background Poisson spikes ({draw}: the group's
+# uniform draw; {rate}: see jitter.py).
+POISSON_THRESHOLD = "{draw} < alive * ((1 - deletion) * {rate} + background_rate) * dt"
 # Regular coding: every crossing of the target phase is a cycle (custom event, subtracts one
 # period); the cycle emits a spike unless deleted; background spikes come on top. Spike-time
 # jitter: each cycle's target is 1 + rate * delta, delta ~ N(0, jitter^2), so that spike k sits
 # at its unjittered time plus its own delta (displacements are independent: the period is always
 # subtracted whole). That holds while jitter is small against the period (<= 0.3 / rate, 1.5 ms
 # at 200 Hz): delta is clipped to one period either way and spikes cannot swap order, so larger
-# jitters bunch spikes and spread them less than asked.
-REGULAR_THRESHOLD = ("(phase >= target and (deletion == 0 or rand() >= deletion)) or "
-                     "(background_rate > 0 * Hz and rand() < alive * background_rate * dt)")
+# jitters bunch spikes and spread them less than asked. The phases start uniform in (0, 1).
+REGULAR_THRESHOLD = (f"(phase >= target and (deletion == 0 or {uniform_draw(FEATURE_DELETE)} >= deletion)) or "
+                     f"(background_rate > 0 * Hz and {uniform_draw(FEATURE_BACKGROUND)} < alive * background_rate * dt)")
 REGULAR_CYCLE = "phase >= target"
-REGULAR_CYCLE_RESET = "phase -= 1; target = clip(1 + rate * jitter * randn(), 0, 2)"
+REGULAR_CYCLE_RESET = f"phase -= 1; target = clip(1 + rate * jitter * {normal_draw(FEATURE_JITTER)}, 0, 2)"
+REGULAR_INITIAL_PHASE = uniform_draw(FEATURE_PHASE, step="0")
 
-# Input noise ("membrane noise", Ornstein-Uhlenbeck through xi): std membrane_noise * sqrt(N)
+# Input noise ("membrane noise", Ornstein-Uhlenbeck), integrated by Euler-Maruyama: a standard
+# normal draw per step, scaled by 1 / sqrt(dt), is the white noise xi. Std membrane_noise * sqrt(N)
 # on the key overlap u (the crosstalk of one random pattern is ~sqrt(N)) and membrane_noise on
 # the value read-out y. Only in the equations when switched on (structural option).
-NOISE_U = " + membrane_noise * sqrt(2 * n_features / tau_key) * xi_u"
-NOISE_Y = " + membrane_noise * sqrt(2 / tau_value) * xi_y"
+NOISE_U = f" + membrane_noise * sqrt(2 * n_features / (tau_key * dt)) * {normal_draw(MEMORY_NOISE)}"
+NOISE_Y = f" + membrane_noise * sqrt(2 / (tau_value * dt)) * {normal_draw(FEATURE_NOISE)}"
 NOISE_PARAMETER = "membrane_noise : 1 (shared, constant)  # std of the input noise\n"
 
 

@@ -16,16 +16,17 @@ piece so that a Brian2 release that changes one fails loudly there:
 * :func:`batch_loop`: C++ injected into ``main()`` (``device.insert_code``,
   edits of ``device.main_queue``, the names of state arrays, spike queues
   emptied through ``Synapses._pathways``) so that one binary runs a batch of
-  trials, each restored, reseeded and restarted at t = 0;
+  trials, each restored, given its seed and cue and restarted at t = 0;
+  on cuda_standalone the same with brian2cuda's ``dev``-prefixed device arrays
+  and vectors (``get_array_name(..., prefix="dev")``, thrust, cudaMemcpy);
 * :func:`one_dt_setting`: dropping repeated ``defaultclock.dt`` settings from
-  ``device.main_queue`` (their number depends on the process's history);
-* :func:`reseed_from`: the cuda_standalone binary reseeding cuRAND from a
-  variable (``random_number_buffer.set_seed``).
+  ``device.main_queue`` (their number depends on the process's history).
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 
 import brian2 as b2
 import numpy as np
@@ -46,6 +47,8 @@ def select_device(device: str, build_root=None) -> None:
     # the generated sources differ and a warm build folder recompiles everything)
     gc.collect()
     b2.prefs.logging.console_log_level = "WARNING"
+    # escape-noise groups have no reset by design; Brian2 recognises them only when their threshold calls rand()
+    logging.getLogger("brian2.groups.neurongroup.only_threshold").setLevel(logging.ERROR)
     if device == "runtime":
         b2.set_device("runtime")
         b2.prefs.codegen.target = "cython"
@@ -65,7 +68,10 @@ def run_arg(variable_view, value) -> tuple:
 
 
 def recipe_argument(group, var: str) -> tuple[str, str]:
-    """``(argument, dtype)``: how the binary's command line names ``group.var``, and its type."""
+    """``(argument, dtype)``: how the binary's command line names ``group.var`` (or a TimedArray's
+    ``values``), and its type."""
+    if isinstance(group, b2.TimedArray):
+        return f"{group.name}.{var}", np.dtype(group.values.dtype).name
     view = getattr(group, var)
     return f"{view.group_name}.{var}", np.dtype(view.dtype).name
 
@@ -80,9 +86,9 @@ def recipe(built, key: str, batch_groups=None) -> Recipe:
     return Recipe(
         key=key,
         tunables={name: [recipe_argument(g, v) for g, v in entries] for name, entries in built.tunables.items()},
-        cue=(*recipe_argument(*built.cue), len(built.cue[0])),
+        cue=(*recipe_argument(*built.cue), len(built.cue[0]) // built.replicas),
         seed=recipe_argument(*built.seed),
-        arrays={name: (*recipe_argument(g, v), size) for name, (g, v, size) in built.arrays.items()},
+        arrays={name: (*recipe_argument(g, v), size, copies) for name, (g, v, size, copies) in built.arrays.items()},
         batch=batch,
         results={pop: tuple(b2.device.get_array_filename(mon.variables[v]) for v in ("i", "t"))
                  for pop, mon in built.monitors.items()},
@@ -90,79 +96,100 @@ def recipe(built, key: str, batch_groups=None) -> Recipe:
     )
 
 
-def reseed_from(group, variable: str) -> None:
-    """Make the cuda_standalone binary seed its random numbers from ``group.variable`` (a run_arg)."""
-    seed_array = b2.device.get_array_name(group.variables[variable])
-    b2.device.insert_code("main", f"random_number_buffer.set_seed((unsigned long long) {seed_array}[0]);")
-
-
-def batch_loop(built, duration, size: int) -> tuple:
-    """Make the cpp_standalone binary run up to ``size`` trials in one process.
+def batch_loop(built, duration, passes: int, cuda: bool = False) -> tuple:
+    """Make the standalone binary run up to ``passes`` networks of trials in one process (each of
+    ``built.replicas`` trials), on the host (cpp_standalone) or on the GPU (``cuda``: brian2cuda's
+    ``dev``-prefixed device arrays and vectors; models without synaptic delays only).
 
     Adds two groups that carry a batch's per-trial seeds and cues (run_args) and
     wraps the network run in a loop: each pass restores every non-constant
     array of the network's groups to its value after initialisation, empties
-    the spike queues, reseeds the generators, loads the trial's cue, runs
-    ``trial_init`` and the network from t = 0, and records where each spike
-    monitor's arrays end. After the loop the binary writes only the spike
-    monitors, their per-trial ends and the summed run time (Brian2 would
-    otherwise write every array, synapses included: 128 MB per run at
-    N = M = 1000). Returns the seed group (``seed`` per trial, ``count`` of the
-    batch) and the cue group.
+    the spike queues (cpp_standalone), loads its trials' seeds (of their
+    counter-based draws) and cues, runs ``trial_init`` and the network from
+    t = 0, and records where each spike monitor's arrays end. After the loop the
+    binary writes only the spike monitors, their per-pass ends and the summed
+    run time (Brian2 would otherwise write every array, synapses included: 128 MB
+    per replica at N = M = 1000). Returns the seed group (``seed`` per trial,
+    ``count``: the passes of the batch) and the cue group.
     """
     net = built.network
     cue_group, cue_var = built.cue
-    seeds = b2.NeuronGroup(size, "seed : integer (constant)  # random seed of each trial of the batch\n"
-                                 "count : integer (shared, constant)  # trials in this batch", name="batch")
-    cues = b2.NeuronGroup(size * len(cue_group), "value : 1 (constant)  # cue of each trial, one after another",
+    seed_group, seed_var = built.seed
+    replicas = built.replicas
+    seeds = b2.NeuronGroup(passes * replicas, "seed : integer (constant)  # random seed of each trial of the batch\n"
+                                              "count : integer (shared, constant)  # passes of the loop in this batch",
+                           name="batch")
+    cues = b2.NeuronGroup(passes * len(cue_group), "value : 1 (constant)  # cue of each trial, one after another",
                           name="batch_cue")
     net.add(seeds, cues)
     b2.device.apply_run_args()
-    name = b2.device.get_array_name
-    state = state_arrays(net, exclude=(seeds, cues))
-    pathways = [p for obj in sorted(net.objects, key=lambda o: o.name) if isinstance(obj, b2.Synapses)
-                for p in obj._pathways]
-    threads = max(1, b2.prefs.devices.cpp_standalone.openmp_threads)
-    cue = name(cue_group.variables[cue_var])
+    built.initialise_weights()
+    prefix = {"prefix": "dev"} if cuda else {}
+
+    def array(var, access_data=True) -> str:  # the array (on cuda: on the device) of a variable
+        return b2.device.get_array_name(var, access_data=access_data, **prefix)
+
+    def copy(target: str, source: str, count) -> str:
+        if cuda:
+            return (f"CUDA_SAFE_CALL(cudaMemcpy({target}, {source}, ({count}) * sizeof({target}[0]), "
+                    "cudaMemcpyDeviceToDevice));")
+        return f"std::copy({source}, {source} + ({count}), {target});"
+
+    buffer = "thrust::device_vector" if cuda else "std::vector"
+    start = "thrust::device_pointer_cast({0})" if cuda else "{0}"
+    data = "thrust::raw_pointer_cast(_hb_init{0}.data())" if cuda else "_hb_init{0}.data()"
+    state = state_arrays(net, exclude=(seeds, cues), **prefix)
+    pathways = [] if cuda else [p for obj in sorted(net.objects, key=lambda o: o.name) if isinstance(obj, b2.Synapses)
+                                for p in obj._pathways]
+    seed, batch_seed = array(seed_group.variables[seed_var]), array(seeds.variables["seed"])
+    cue, batch_cue = array(cue_group.variables[cue_var]), array(cues.variables["value"])
     lines = ["double _hb_run_time = 0;",
              *[f"std::vector<int64_t> _hb_ends_{pop};" for pop in built.monitors],
-             *[f"const auto _hb_init{k} = {array};" if dynamic else
-               f"const std::vector<std::remove_pointer<decltype({array})>::type> _hb_init{k}({array}, {array} + {n});"
-               for k, (array, n, dynamic) in enumerate(state)],
-             f"for (int _hb_k = 0; _hb_k < {name(seeds.variables['count'])}[0]; _hb_k++) {{",
-             *[f"{array} = _hb_init{k};" if dynamic else f"std::copy(_hb_init{k}.begin(), _hb_init{k}.end(), {array});"
-               for k, (array, n, dynamic) in enumerate(state)],
-             f"for (int _i = 0; _i < {threads}; _i++) "
-             f"brian::_random_generators[_i].seed((unsigned long) {name(seeds.variables['seed'])}[_hb_k] + _i);",
-             f"std::copy({name(cues.variables['value'])} + _hb_k * {len(cue_group)}, "
-             f"{name(cues.variables['value'])} + (_hb_k + 1) * {len(cue_group)}, {cue});",
+             *[f"const auto _hb_init{k} = {name};" if dynamic else
+               f"const {buffer}<std::remove_pointer<decltype({name})>::type> _hb_init{k}("
+               f"{start.format(name)}, {start.format(name)} + {n});"
+               for k, (name, n, dynamic) in enumerate(state)],
+             f"for (int _hb_k = 0; _hb_k < {b2.device.get_array_name(seeds.variables['count'])}[0]; _hb_k++) {{",
+             *[f"{name} = _hb_init{k};" if dynamic else copy(name, data.format(k), n)
+               for k, (name, n, dynamic) in enumerate(state)],
+             copy(seed, f"{batch_seed} + _hb_k * {replicas}", replicas),
+             copy(cue, f"{batch_cue} + _hb_k * {len(cue_group)}", len(cue_group)),
              *[f"for (auto _q : {pathway.name}.queue) {{ for (auto &_slot : _q->queue) _slot.clear(); _q->offset = 0; }}"
                for pathway in pathways],  # spikes still in flight (synaptic delays) die with their trial
              f"{net.name}.t = 0.0;"]
     queue = b2.device.main_queue
     loop_start = len(queue)
     b2.device.insert_code("main", "\n".join(lines))
-    for g, v, expr in built.trial_init:
-        setattr(g, v, expr)
+    built.initialise_trial()
     net.run(duration, namespace=built.namespace)
     # the spike queues are prepared once, before the loop (their delays are constants), and emptied
     # before each trial: preparing them costs ~20 ms per trial at N = M = 1000
     prepare = [e for e in queue[loop_start:] if e[0] == "before_run_code_object" and e[1][0].name.endswith("push_spikes")]
     queue[loop_start:] = [e for e in queue[loop_start:] if e not in prepare]
     queue[loop_start:loop_start] = prepare
-    spikes_i = {pop: name(mon.variables["i"], access_data=False) for pop, mon in built.monitors.items()}
+    spikes = {pop: {v: array(mon.variables[v], access_data=False) for v in ("i", "t")}
+              for pop, mon in built.monitors.items()}
     lines = ["_hb_run_time += Network::_last_run_time;",
-             *[f"_hb_ends_{pop}.push_back({vec}.size());" for pop, vec in spikes_i.items()],
+             *[f"_hb_ends_{pop}.push_back({vectors['i']}.size());" for pop, vectors in spikes.items()],
              "}"]
     for pop, mon in built.monitors.items():
-        for data, file_name in ((name(mon.variables[v], access_data=False), b2.device.get_array_filename(mon.variables[v]))
-                                for v in ("i", "t")):
-            lines.append(_write_vector(data, f'"{file_name}"'))
+        for v, vector in spikes[pop].items():
+            if cuda:  # copied to the host first
+                lines.append(f"{{ std::vector<decltype({vector})::value_type> _hb_host({vector}.size());\n"
+                             f"if (!_hb_host.empty()) CUDA_SAFE_CALL(cudaMemcpy(_hb_host.data(), "
+                             f"thrust::raw_pointer_cast({vector}.data()), _hb_host.size() * sizeof(_hb_host[0]), "
+                             f"cudaMemcpyDeviceToHost));\n{_write_vector('_hb_host', _result_file(mon, v))} }}")
+            else:
+                lines.append(_write_vector(vector, _result_file(mon, v)))
         lines.append(_write_vector(f"_hb_ends_{pop}", f'"{pop}_trial_ends"'))
     lines.append('{ std::ofstream f(results_dir + "last_run_info.txt"); f << _hb_run_time << " 1" << std::endl; }')
     lines.append("return 0;")
     b2.device.insert_code("main", "\n".join(lines))
     return seeds, cues
+
+
+def _result_file(monitor, var: str) -> str:
+    return f'"{b2.device.get_array_filename(monitor.variables[var])}"'
 
 
 def one_dt_setting() -> None:
@@ -178,8 +205,9 @@ def one_dt_setting() -> None:
         del queue[k]
 
 
-def state_arrays(net, exclude=()) -> list:
-    """(C++ array name, size, dynamic) of every non-constant array variable of the network's groups."""
+def state_arrays(net, exclude=(), **prefix) -> list:
+    """(C++ array name, size, dynamic) of every non-constant array variable of the network's groups
+    (``prefix="dev"``: brian2cuda's device arrays)."""
     out, seen = [], set()
     for obj in sorted(net.objects, key=lambda o: o.name):  # a fixed order: an unchanged main.cpp is not rebuilt
         if not isinstance(obj, (b2.NeuronGroup, b2.Synapses)) or obj in exclude:
@@ -190,7 +218,7 @@ def state_arrays(net, exclude=()) -> list:
                 continue
             seen.add(id(var))
             dynamic = isinstance(var, b2.core.variables.DynamicArrayVariable)
-            out.append((b2.device.get_array_name(var, access_data=not dynamic), var.size, dynamic))
+            out.append((b2.device.get_array_name(var, access_data=not dynamic, **prefix), var.size, dynamic))
     return out
 
 

@@ -3,7 +3,7 @@
 A build folder is named by, and its ``recipe.json`` records, a hash of
 everything that shapes the generated code: the model's structure and every
 parameter that is not varied at run time, dt, the trial duration, the batch
-size, the device, the versions of Brian2 (and brian2cuda), the source of the
+size and the replicas per run, the device, the versions of Brian2 (and brian2cuda), the source of the
 modules that write the equations and the network, and the compiler found on
 PATH with the environment variables that steer it. The key is computed
 without running Brian2's code generation, so a warm folder (a sound binary,
@@ -34,7 +34,7 @@ import numpy as np
 
 BUILT = ".built"  # sha256 of a finished build's binary (a build without it is unfinished or damaged)
 RECIPE = "recipe.json"
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 
 # modules whose code shapes the generated sources (the model's own module is added per model)
 _CODE_SHAPING = ("models.py", "delay_model.py", "brian2_compat.py", "simulator.py", "cuda.py", "build_cache.py")
@@ -48,13 +48,14 @@ def default_build_root() -> Path:
     return Path(root).resolve()  # the binaries run with the build folder as working directory
 
 
-def cache_key(model, device: str, dt: float, duration: float, batch: int) -> str:
+def cache_key(model, device: str, dt: float, duration: float, batch: int, replicas: int = 1) -> str:
     """The text whose hash names a build: every input of the generated code (see the module's docstring)."""
     tunable = set(model.runtime_values())
     structural = sorted((k, repr(v)) for k, v in vars(model.params).items() if k not in tunable)
     return repr({
         "recipe": RECIPE_VERSION, "model": model.structure(), "parameters": structural, "dt": float(dt),
-        "duration": float(duration), "batch": batch, "device": device, "versions": _versions(device),
+        "duration": float(duration), "batch": batch, "replicas": replicas, "device": device,
+        "versions": _versions(device),
         "sources": _sources_digest(type(model)), "toolchain": _toolchain(device),
     })
 
@@ -141,11 +142,12 @@ class Recipe:
     """How to drive a compiled binary without Brian2 (written by a build, read by a warm run).
 
     ``tunables``: parameter -> [(argument, dtype)] (one name can set several
-    variables); ``cue``: (argument, dtype, size); ``seed``: (argument, dtype);
-    ``arrays``: name -> (argument, dtype, size); ``batch`` (cpp_standalone):
-    the arguments of the batch loop's seeds, count and cues; ``results``:
-    population -> (file of neuron indices, file of spike times);
-    ``fanout``: population -> synapses per neuron.
+    variables); ``cue``: (argument, dtype, size of one trial's cue); ``seed``:
+    (argument, dtype); ``arrays``: name -> (argument, dtype, size, copies: one
+    per replica); ``batch`` (cpp_standalone): the arguments of the batch loop's
+    seeds, count and cues; ``results``: population -> (file of neuron indices,
+    file of spike times); ``fanout``: population -> synapses per neuron of one
+    replica (its length: the population's neurons per replica).
     """
 
     key: str

@@ -68,8 +68,9 @@ def _protocol_parser(sub, name: str) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, metavar="W",
                    help="simulation binaries run at once on cpp_standalone (default: one per core)")
     p.add_argument("--batch", type=int, metavar="K",
-                   help="trials per run of a cpp_standalone binary (default 16; results do not depend on it: "
-                        "each trial is restored, reseeded and rerun from t=0)")
+                   help="trials per run of a cpp_standalone binary (default 16); on cuda_standalone the replicas "
+                        "of the network run at once (default: as many as half the GPU's memory holds, at most 64). "
+                        "Results do not depend on it: each trial's random draws depend on its seed only")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the batches on the workers of a running Dask scheduler (e.g. tcp://host:8786)")
     p.add_argument("--cluster", metavar="KIND",
@@ -213,7 +214,7 @@ def _run(args) -> None:
 
     exp = experiment(args)
     if args.build_only:
-        for folder, seconds in exp.build():
+        for folder, seconds in exp.build(batch=args.batch):
             print(f"built {exp.config.device} project in {folder} ({seconds:.1f} s)")
         return
     out = exp.config.out or default_run_dir(exp.name, exp.results_label or exp.config.model)

@@ -17,9 +17,10 @@ of trials and scores them. Given a ``distributed.Client`` it gets them from
 * a batch whose worker dies is run again by Dask on another worker; the
   client stores a batch once, when its result arrives (0 trials lost, 0
   duplicated); a killed client resumes from the journal like a local run;
-* a trial's spikes do not depend on the batch it ran in (the binary restores,
-  reseeds and restarts each trial), so the tables are those of a local run,
-  spike for spike, whatever the number of workers.
+* a trial's spikes do not depend on the batch it ran in (the binary restores
+  and restarts each trial, whose random draws depend on its seed only), so
+  the tables are those of a local run, spike for spike, whatever the number
+  of workers.
 
 :func:`connect` makes the client for ``--scheduler ADDRESS``, ``--cluster
 local:W`` or a dask-jobqueue cluster (``--cluster slurm --jobs N``) whose
@@ -145,10 +146,11 @@ class DaskRunner:
     trials scored on a Dask cluster (see the module's docstring)."""
 
     def __init__(self, client, protocol, points: list, batch: int | None):
-        from .simulator import batch_size
+        from .simulator import batch_size, replicas_for
 
         self.client, self.protocol, self.points, self.batch = client, protocol, points, batch
-        self.size = batch_size(points[0].model, protocol.config.device, batch)
+        model, device = points[0].model, protocol.config.device
+        self.size = batch_size(model, device, batch, replicas_for(model, device, batch))
         client.wait_for_workers(1)  # queued batch jobs (dask-jobqueue) may take a while to start
         self.workers = self._count()
         self.compilations, self.build_time, self.run_seconds = 0, 0.0, 0.0

@@ -27,6 +27,7 @@ import hashlib
 import numpy as np
 
 from hopfield_brian import spatiotemporal as st
+from hopfield_brian.equations import counter_random as crand
 from hopfield_brian.equations import delay_memory as deq
 
 from .errors import ConfigError
@@ -104,15 +105,21 @@ class DelayModel:
         mu, i = np.nonzero(~np.isnan(self.values))
         return mu, i, self.values[mu, i]
 
-    def build(self) -> Built:
+    def build(self, replicas: int = 1) -> Built:
+        """The network, one trial's (its synapses are given by index arrays with their delays: no replicas)."""
         import brian2 as b2
 
+        if replicas != 1:
+            raise ConfigError("the delay-line memory runs one trial per network (no replicas)")
+
         p, n, m = brian2_params(self.params), self.n_features, self.n_patterns
-        feature = b2.NeuronGroup(n, deq.FEATURE_EQS, threshold=deq.FEATURE_THRESHOLD, reset=deq.FEATURE_RESET,
+        feature = b2.NeuronGroup(n, deq.FEATURE_EQS + crand.TRIAL_EQS.format(size=deq.FEATURE_SIZE),
+                                 threshold=deq.FEATURE_THRESHOLD, reset=deq.FEATURE_RESET,
                                  refractory=p.feature_refractory, method="exact", name="feature")
         memory = b2.NeuronGroup(m, deq.MEMORY_EQS, threshold=deq.MEMORY_THRESHOLD, reset=deq.MEMORY_RESET,
                                 refractory=p.memory_refractory, method="exact", name="memory")
-        inhibitor = b2.NeuronGroup(1, deq.INHIBITOR_EQS, method="exact", name="inhibitor")
+        inhibitor = b2.NeuronGroup(1, deq.INHIBITOR_EQS + crand.SEED_EQS, method="exact", name="inhibitor")
+        feature.trial_seed = b2.linked_var(inhibitor, "trial_seed", index=np.zeros(n, dtype=int))
         memory.alive = 1
         feature.cue_time = -1 * b2.second
 
@@ -137,10 +144,11 @@ class DelayModel:
                          name="delay_memory")
         built = Built(network=net, cue=(feature, "cue_time"), seed=(inhibitor, "trial_seed"), monitors=monitors,
                       namespace={"tau_memory": p.tau_memory, "tau_feature": p.tau_feature,
-                                 "tau_inhibition": p.tau_inhibition, "eta_inhibition": p.eta_inhibition},
+                                 "tau_inhibition": p.tau_inhibition, "eta_inhibition": p.eta_inhibition,
+                                 "n_features": n, **crand.functions()},
                       fanout={"feature": np.bincount(pre, minlength=n),
                               "memory": np.bincount(pre_v, minlength=m) + 1},
-                      arrays={"alive_memory": (memory, "alive", m)})
+                      arrays={"alive_memory": (memory, "alive", m, 1)})
         _shared_constant(built, "detection_threshold", memory)
         _shared_constant(built, "background_rate", feature)
         return built

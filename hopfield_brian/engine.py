@@ -149,10 +149,11 @@ class Protocol:
         """
         return run(self, out, workers=workers, batch=batch, progress=progress, figures=figures, client=client)
 
-    def build(self, compile: bool = True) -> list:
+    def build(self, compile: bool = True, batch: int | None = None) -> list:
         """Generate (and compile) every network structure's standalone project, run nothing:
         ``[(project folder, seconds)]``. Each folder holds the sources and a Makefile; with ``compile``
-        its ``main`` binary too, which ``main --results_dir DIR`` runs."""
+        its ``main`` binary too, which ``main --results_dir DIR`` runs. ``batch``: as :meth:`run`'s (it
+        shapes the project: the trial loop's size, cuda_standalone's replicas)."""
         if self.config.device == "runtime":
             raise ConfigError("building ahead needs a standalone device (cpp_standalone or cuda_standalone): "
                               "runtime compiles nothing ahead of the run")
@@ -161,7 +162,7 @@ class Protocol:
         resources.check_build_root(default_build_root())
         built = []
         for group in self.groups(self.prepare(self.config, self.params, self.grid)):
-            sim = self.simulator(group[0], None, None, compile)
+            sim = self.simulator(group[0], None, batch, compile)
             sim.close()
             built.append((sim.build_dir, sim.build_time))
         return built

@@ -6,6 +6,20 @@ quantity that may change between trials without changing the network's
 structure (cue, seed, beta, rates, gains, cue duration) is a model variable,
 listed in :attr:`Built.tunables`, so that standalone builds vary it through
 ``run_args`` without recompiling.
+
+``build(replicas=K)`` puts K copies of the network, one trial each, in one
+Brian2 network, as GeNN's ``batch_size`` runs replicas of one model (GeNN:
+Yavuz, Turner & Nowotny 2016, Sci. Rep. 6:18854), so that every kernel launch
+of a GPU serves K trials: each group holds its K copies one after the other
+(replica-major), the synapses are block-diagonal (generated in the binary,
+replica r's neurons connected to replica r's only), each replica has its own
+hub unit (normaliser or inhibitor, whose summed and linked variables serve its
+replica only) holding its trial's seed, and the cue holds the K trials' cues.
+The pattern weights of K replicas are stored once, in a one-row table (a
+``TimedArray``, set by run_args) from which every replica's synapses take theirs
+when the binary starts. Replica r draws the random numbers its trial draws alone
+(counter-based, by neuron index within the replica), so its spikes are those of
+the trial run alone. Run-time parameters are shared by the K replicas.
 """
 
 from __future__ import annotations
@@ -15,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hopfield_brian.equations import classical as ceq
+from hopfield_brian.equations import counter_random as crand
 from hopfield_brian.equations import fixed_point as fxeq
 from hopfield_brian.equations import jitter as jeq
 from hopfield_brian.equations import modern as meq
@@ -33,12 +48,63 @@ class Built:
     network: object  # brian2.Network
     namespace: dict
     cue: tuple  # (group, variable) that receives the per-trial cue
-    seed: tuple  # (group, variable) holding the trial's random seed (cuda_standalone reseeds from it)
+    seed: tuple  # (group, variable) holding the trial's random seed (of its counter-based draws)
     tunables: dict = field(default_factory=dict)  # parameter name -> [(group, variable)]
     trial_init: list = field(default_factory=list)  # (group, variable, expression) after seeding
     monitors: dict = field(default_factory=dict)  # population -> SpikeMonitor
-    fanout: dict = field(default_factory=dict)  # population -> synapses per neuron (array)
-    arrays: dict = field(default_factory=dict)  # name -> (group, variable, size): per-trial arrays
+    fanout: dict = field(default_factory=dict)  # population -> synapses per neuron of one replica (array)
+    # name -> (group, variable, size, copies): arrays of `size` entries a batch of trials shares, set
+    # `copies` times over (once per replica) in the variable
+    arrays: dict = field(default_factory=dict)
+    replicas: int = 1  # copies of the network, one trial each
+    weight_init: list = field(default_factory=list)  # (synapses, variable, expression): replicas' weights
+
+    def initialise_trial(self) -> None:
+        """Set the ``trial_init`` expressions (with the network's namespace: they may draw)."""
+        _set_expressions(self.trial_init, self.namespace)
+
+    def initialise_weights(self) -> None:
+        """Give every replica's synapses their weights from the tables (after the run args set them)."""
+        _set_expressions(self.weight_init, self.namespace)
+
+
+def _set_expressions(settings: list, namespace: dict) -> None:
+    for group, var, expr in settings:
+        getattr(group, var).set_item(slice(None), expr, namespace=namespace)
+
+
+def replica_index(replicas: int, size: int) -> np.ndarray:
+    """The replica of each neuron of a group of ``size`` neurons per replica (replica-major)."""
+    return np.repeat(np.arange(replicas), size)
+
+
+def block_diagonal(n_pre: int, n_post: int) -> str:
+    """Brian2 generator syntax connecting each presynaptic neuron to every postsynaptic neuron of its own
+    replica (``n_pre``, ``n_post``: neurons per replica), in the order of an all-to-all ``connect()``."""
+    return f"k for k in range((i // {n_pre}) * {n_post}, (i // {n_pre} + 1) * {n_post})"
+
+
+def _set_array(built: Built, name: str, group, var: str, values, copies: int) -> None:
+    """Register (and set at build) a per-trial array of neuron values, one copy per replica."""
+    values = np.asarray(values)
+    built.arrays[name] = (group, var, values.size, copies)
+    setattr(group, var, np.tile(values, copies) if copies > 1 else values)
+
+
+def _set_weights(built: Built, name: str, synapses, values, local_index: str) -> None:
+    """Register (and set at build) the pattern weights of ``synapses``: per synapse for one replica; with
+    replicas in a one-row table, from which each synapse takes entry ``local_index`` (its index within its
+    replica, an expression of i and j) when the binary starts."""
+    import brian2 as b2
+
+    values = np.asarray(values, dtype=float)
+    if built.replicas == 1:
+        _set_array(built, name, synapses, "w", values, 1)
+        return
+    table = b2.TimedArray(values[None, :], dt=1 * b2.second, name=f"{name}_table")
+    built.namespace[table.name] = table
+    built.arrays[name] = (table, "values", values.size, 1)
+    built.weight_init.append((synapses, "w", f"{table.name}(0 * second, {local_index})"))
 
 
 def _shared_constant(built: Built, name: str, group) -> None:
@@ -92,6 +158,7 @@ class ModernModel:
     name = "modern"
     synaptic_arrays = ("keys", "values")
     batchable = True  # trials can share one binary run (see simulator)
+    replicable = True  # build(replicas=K) runs K trials in one network
 
     def __init__(self, params: meq.ModernParams, keys: np.ndarray, values: np.ndarray | None = None,
                  noisy: bool = False, jittered: bool = False, quantised_state: bool = False,
@@ -195,49 +262,52 @@ class ModernModel:
                              "values": np.c_[self.values, self.values].ravel()}  # row (mu, j): V_mu,(j mod N)
         return self._weights
 
-    def build(self) -> Built:
+    def build(self, replicas: int = 1) -> Built:
+        """The network (``replicas`` copies of it, one per trial: see the module's docstring)."""
         import brian2 as b2
 
-        p, n, m = brian2_params(self.params), self.n_features, self.n_patterns
+        p, n, m, k = brian2_params(self.params), self.n_features, self.n_patterns, replicas
         noise = meq.NOISE_PARAMETER if self.noisy else ""
         levels = fxeq.STATE_LEVELS if self.quantised_state else ""
-        feature_eqs = meq.FEATURE_EQS.format(y=_state_equation(self, "y", meq.Y_FLOAT, meq.Y_WHAT,
-                                                               meq.NOISE_Y if self.noisy else "")) + noise + levels
+        feature_eqs = (meq.FEATURE_EQS.format(y=_state_equation(self, "y", meq.Y_FLOAT, meq.Y_WHAT,
+                                                                meq.NOISE_Y if self.noisy else ""))
+                       + noise + levels + crand.TRIAL_EQS.format(size=meq.FEATURE_SIZE))
         if p.feature_coding == "regular":
-            feature = b2.NeuronGroup(2 * n, feature_eqs + meq.REGULAR_CODING_EQS, threshold=meq.REGULAR_THRESHOLD,
+            feature = b2.NeuronGroup(k * 2 * n, feature_eqs + meq.REGULAR_CODING_EQS, threshold=meq.REGULAR_THRESHOLD,
                                      events={"cycle": meq.REGULAR_CYCLE}, method="euler", name="feature")
             feature.run_on_event("cycle", meq.REGULAR_CYCLE_RESET)
         else:
-            feature = b2.NeuronGroup(2 * n, feature_eqs + (jeq.JITTER_EQS if self.jittered else ""),
-                                     threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered),
+            feature = b2.NeuronGroup(k * 2 * n, feature_eqs + (jeq.JITTER_EQS if self.jittered else ""),
+                                     threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered,
+                                                             crand.uniform_draw(meq.FEATURE_FIRE)),
                                      method="euler" if self.noisy or not self.jittered else "exponential_euler",
                                      name="feature")
-        feature.polarity = np.r_[np.ones(n), -np.ones(n)]
+        feature.polarity = np.tile(np.r_[np.ones(n), -np.ones(n)], k)
         memory_eqs = (meq.MEMORY_EQS.format(u=_state_equation(self, "u", meq.U_FLOAT, meq.U_WHAT,
                                                               meq.NOISE_U if self.noisy else "")) + noise + levels
                       + (meq.EXACT_MEMORY_EQS if p.normalisation == "exact" else meq.WTA_MEMORY_EQS)
-                      + (jeq.JITTER_EQS if self.jittered else ""))
-        memory = b2.NeuronGroup(m, memory_eqs, threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered),
+                      + (jeq.JITTER_EQS if self.jittered else "") + crand.TRIAL_EQS.format(size=meq.MEMORY_SIZE))
+        memory = b2.NeuronGroup(k * m, memory_eqs, threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered,
+                                                                       crand.uniform_draw(meq.MEMORY_FIRE)),
                                 method=jeq.method(self.noisy, self.jittered), name="memory")
-        feature.alive = 1
-        memory.alive = 1
 
-        # all-to-all, presynaptic-major (the order of weight_values), generated in the binary rather
-        # than loaded from index arrays; float32 weights halve the synapses' memory
+        # all-to-all within each replica, presynaptic-major (the order of weight_values), generated in
+        # the binary rather than loaded from index arrays; float32 weights halve the synapses' memory
         keys = b2.Synapses(feature, memory, name="keys", dtype={"w": np.float32}, **meq.KEY_SYNAPSE)
-        keys.connect()
+        keys.connect(j=block_diagonal(2 * n, m))
         values = b2.Synapses(memory, feature, name="values", dtype={"w": np.float32}, **meq.VALUE_SYNAPSE)
-        values.connect()
+        values.connect(j=block_diagonal(m, 2 * n))
 
         hub_name = self.hub
         hub_eqs = meq.NORMALISER_EQS if p.normalisation == "exact" else meq.INHIBITOR_EQS
-        hub = b2.NeuronGroup(1, hub_eqs + "trial_seed : integer (shared, constant)  # random seed of the trial\n",
-                             method="euler", name=hub_name)
+        hub = b2.NeuronGroup(k, hub_eqs + crand.SEED_EQS, method="euler", name=hub_name)  # one per replica
+        feature.trial_seed = b2.linked_var(hub, "trial_seed", index=replica_index(k, 2 * n))
+        memory.trial_seed = b2.linked_var(hub, "trial_seed", index=replica_index(k, m))
         hub_link = b2.Synapses(memory, hub, name=f"memory_to_{hub_name}",
                                **(meq.SUMMED_EVIDENCE if p.normalisation == "exact" else meq.LATERAL_INHIBITION))
-        hub_link.connect()
+        hub_link.connect(j=f"i // {m}")
         if p.normalisation == "exact":
-            memory.Z = b2.linked_var(hub, "Z", index=np.zeros(m, dtype=int))
+            memory.Z = b2.linked_var(hub, "Z", index=replica_index(k, m))
             # Z must be summed from the u of wherever the rate is evaluated. Brian2 sums it just
             # before its target's state update (order - 1): right for the jitter filters, which read
             # the rate in the state update; the threshold reads it after the update, so without jitter
@@ -246,20 +316,21 @@ class ModernModel:
             if not self.jittered:
                 hub_link.summed_updaters["Z_post"].order = memory.order + 1
         else:
-            memory.lateral = b2.linked_var(hub, "inhibition", index=np.zeros(m, dtype=int))
+            memory.lateral = b2.linked_var(hub, "inhibition", index=replica_index(k, m))
 
         monitors = {"feature": b2.SpikeMonitor(feature, record=True, name="feature_spikes"),
                     "memory": b2.SpikeMonitor(memory, record=True, name="memory_spikes")}
         net = b2.Network(feature, memory, hub, keys, values, hub_link, *monitors.values(), name="modern_hopfield")
         built = Built(network=net, cue=(feature, "cue"), seed=(hub, "trial_seed"), monitors=monitors,
                       namespace={"tau_key": p.tau_key, "tau_value": p.tau_value, "eta_inhibition": p.eta_inhibition,
-                                 "n_features": n},
-                      fanout=self.fanout(),
-                      arrays={"keys": (keys, "w", 2 * n * m), "values": (values, "w", 2 * n * m),
-                              "alive_feature": (feature, "alive", 2 * n), "alive_memory": (memory, "alive", m)})
-        for name, value in self.weight_values().items():
-            group, var, _ = built.arrays[name]
-            setattr(group, var, value)
+                                 "n_features": n, "n_patterns": m, **crand.functions()},
+                      fanout=self.fanout(), replicas=k)
+        weights = self.weight_values()
+        _set_weights(built, "keys", keys, weights["keys"], "(i % (2 * n_features)) * n_patterns + j % n_patterns")
+        _set_weights(built, "values", values, weights["values"],
+                     "(i % n_patterns) * (2 * n_features) + j % (2 * n_features)")
+        _set_array(built, "alive_feature", feature, "alive", np.ones(2 * n), k)
+        _set_array(built, "alive_memory", memory, "alive", np.ones(m), k)
         _fixed_point(built, self, feature, ["y"])
         _fixed_point(built, self, memory, ["u"])
         _shared_constant(built, "beta", memory)
@@ -276,7 +347,7 @@ class ModernModel:
         _noise_constants(built, (feature, memory), self.noisy, poisson if self.jittered else ())
         if p.feature_coding == "regular":
             _shared_constant(built, "jitter", feature)
-            built.trial_init.append((feature, "phase", "rand()"))
+            built.trial_init.append((feature, "phase", meq.REGULAR_INITIAL_PHASE))
             built.trial_init.append((feature, "target", "1"))
         return built
 
@@ -291,6 +362,7 @@ class ClassicalModel:
     name = "classical"
     synaptic_arrays = ("recurrent",)
     batchable = True  # trials can share one binary run (see simulator)
+    replicable = True  # build(replicas=K) runs K trials in one network
 
     def __init__(self, params: ceq.ClassicalParams, patterns: np.ndarray, kind: str, noisy: bool = False,
                  learned: tuple[np.ndarray, np.ndarray] | None = None, jittered: bool = False,
@@ -368,34 +440,39 @@ class ClassicalModel:
         pre, post = np.nonzero(~np.eye(self.n_features, dtype=bool))
         return pre, post
 
-    def build(self) -> Built:
+    def build(self, replicas: int = 1) -> Built:
+        """The network (``replicas`` copies of it, one per trial: see the module's docstring)."""
         import brian2 as b2
 
-        p, n = brian2_params(self.params), self.n_features
+        p, n, k = brian2_params(self.params), self.n_features, replicas
         eqs = ceq.NEURON_EQS.format(h=_state_equation(self, "h", ceq.H_FLOAT, ceq.H_WHAT,
                                                       ceq.NOISE_H if self.noisy else "")) + (
             ceq.NOISE_PARAMETER if self.noisy else "") + (jeq.JITTER_EQS if self.jittered else "") + (
-            fxeq.STATE_LEVELS if self.quantised_state else "")
-        neurons = b2.NeuronGroup(n, eqs, threshold=jeq.threshold(ceq.THRESHOLD, self.jittered),
+            fxeq.STATE_LEVELS if self.quantised_state else "") + crand.TRIAL_EQS.format(size=ceq.NEURON_SIZE)
+        neurons = b2.NeuronGroup(k * n, eqs, threshold=jeq.threshold(ceq.THRESHOLD, self.jittered,
+                                                                 crand.uniform_draw(ceq.NEURON_FIRE)),
                                  method=jeq.method(self.noisy, self.jittered), name="neuron")
-        neurons.alive = 1
-        inhibitor = b2.NeuronGroup(1, ceq.INHIBITOR_EQS + "trial_seed : integer (shared, constant)  # random seed\n",
-                                   method="exact", name="inhibitor")
+        inhibitor = b2.NeuronGroup(k, ceq.INHIBITOR_EQS + crand.SEED_EQS, method="exact", name="inhibitor")
+        neurons.trial_seed = b2.linked_var(inhibitor, "trial_seed", index=replica_index(k, n))
         recurrent = b2.Synapses(neurons, neurons, name="recurrent", **ceq.RECURRENT_SYNAPSE)
-        recurrent.connect(condition="i != j")  # generated in the binary; presynaptic-major, the order of _pairs
+        # all pairs i != j within each replica, generated in the binary; presynaptic-major, the order of _pairs
+        recurrent.connect(j=f"{block_diagonal(n, n)} if k != i")
         to_inhibitor = b2.Synapses(neurons, inhibitor, name="neuron_to_inhibitor", **ceq.ACTIVITY_SYNAPSE)
-        to_inhibitor.connect()
-        neurons.population_activity = b2.linked_var(inhibitor, "activity", index=np.zeros(n, dtype=int))
+        to_inhibitor.connect(j=f"i // {n}")
+        neurons.population_activity = b2.linked_var(inhibitor, "activity", index=replica_index(k, n))
         monitors = {"neuron": b2.SpikeMonitor(neurons, record=True, name="neuron_spikes")}
         net = b2.Network(neurons, inhibitor, recurrent, to_inhibitor, *monitors.values(), name="classical_hopfield")
         built = Built(network=net, cue=(neurons, "cue"), seed=(inhibitor, "trial_seed"), monitors=monitors,
-                      namespace={"tau_syn": p.tau_syn, "tau_inhibition": p.tau_inhibition, "n_neurons": n},
-                      fanout={"neuron": np.full(n, n)},
-                      arrays={"recurrent": (recurrent, "w", n * (n - 1)), "bias": (neurons, "bias", n),
-                              "coding_level": (neurons, "coding_level", 1), "alive_neuron": (neurons, "alive", n)})
-        for name, value in self.weight_values().items():
-            group, var, _ = built.arrays[name]
-            setattr(group, var, value)
+                      namespace={"tau_syn": p.tau_syn, "tau_inhibition": p.tau_inhibition, "n_neurons": n,
+                                 **crand.functions()},
+                      fanout={"neuron": np.full(n, n)}, replicas=k)
+        weights = self.weight_values()
+        # the index of synapse (i, j) among the n - 1 of its presynaptic neuron skips j = i
+        _set_weights(built, "recurrent", recurrent, weights["recurrent"],
+                     "(i % n_neurons) * (n_neurons - 1) + j % n_neurons - int(j % n_neurons > i % n_neurons)")
+        _set_array(built, "bias", neurons, "bias", weights["bias"], k)
+        _set_array(built, "coding_level", neurons, "coding_level", weights["coding_level"], 1)
+        _set_array(built, "alive_neuron", neurons, "alive", np.ones(n), k)
         _fixed_point(built, self, neurons, ["h"])
         _shared_constant(built, "rate_max", neurons)
         _shared_constant(built, "temperature", neurons)

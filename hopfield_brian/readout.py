@@ -99,3 +99,23 @@ def time_to_retrieval(t_end: np.ndarray, target_overlap: np.ndarray, t_cue: floa
     after = t_end > t_cue + 1e-12
     hit = np.nonzero(after & (target_overlap >= SUCCESS_OVERLAP))[0]
     return round(float((t_end[hit[0]] - t_cue) * 1e3), 6) if hit.size else float("nan")
+
+
+def first_split(a: dict, b: dict, dt: float) -> float | None:
+    """Time (s) of the first spike at which two simulations of one trial differ, ``{population: (neuron
+    indices, times in s)}`` each, their spikes ordered by time step and neuron (None: the same spikes).
+    Devices, replicas and batches of one trial draw the same numbers, so they differ only where
+    floating-point differences first flip a spike (a "split")."""
+    first = None
+    for pop in a.keys() | b.keys():
+        (ia, sa), (ib, sb) = ((np.asarray(s[0]), np.round(np.asarray(s[1], dtype=float) / dt).astype(np.int64))
+                              for s in (a.get(pop, ((), ())), b.get(pop, ((), ()))))
+        ka, kb = np.lexsort((ia, sa)), np.lexsort((ib, sb))
+        ia, sa, ib, sb = ia[ka], sa[ka], ib[kb], sb[kb]
+        n = min(ia.size, ib.size)
+        differ = np.flatnonzero((ia[:n] != ib[:n]) | (sa[:n] != sb[:n]))
+        step = min(sa[differ[0]], sb[differ[0]]) if differ.size else sa[n] if sa.size > n else sb[n] if sb.size > n \
+            else None
+        if step is not None:
+            first = step * dt if first is None else min(first, step * dt)
+    return first

@@ -5,9 +5,11 @@ limit, instead of growing memory without bound or hanging. The estimates are
 upper bounds from the network's size and its neurons' largest rates:
 
 * memory of one binary: synapses (~48 bytes each in Brian2's arrays: weight,
-  indices, delay, per-synapse state), neurons (~200 bytes each) and the spike
-  monitors of a batch (12 bytes per spike at the largest rates), times the
-  binaries running at once; and the trials table (~2 kB per trial row);
+  indices, delay, per-synapse state), neurons (~200 bytes each), both times
+  the replicas of the network it runs, and the spike monitors of a batch (12
+  bytes per spike at the largest rates), times the binaries running at once;
+  and the trials table (~2 kB per trial row); on a GPU, the replicas of a
+  cuda_standalone run are as many as half its memory holds (:func:`gpu_replicas`);
 * disk: the spike parquet parts (~2 bytes per spike at the largest rates; measured 1.13 bytes per spike
   of the default recall, whose 11,600 spikes per trial are half its bound);
 * time steps of one trial: at most ``MAX_STEPS``.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +98,31 @@ def spike_rate(model, config) -> float:
     return 2 * model.n_features * float(p.rate_feature) + float(p.rate_memory) + background
 
 
+def gpu_memory_bytes() -> int | None:
+    """Memory of the first GPU ``nvidia-smi`` lists (None when none is visible)."""
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return None
+    try:
+        out = subprocess.run([smi, "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=20)
+        return int(float(out.stdout.split()[0]) * 2**20) if out.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
+        return None
+
+
+def network_bytes(model) -> int:
+    """Memory of one copy of a model's network (synapses and neurons)."""
+    return synapses(model) * BYTES_PER_SYNAPSE + sum(model.neuron_counts().values()) * BYTES_PER_NEURON
+
+
+def gpu_replicas(model, cap: int) -> int:
+    """Replicas of ``model`` per cuda_standalone run: at most ``cap``, and no more than half the GPU's memory
+    holds (``cap`` when no GPU is visible, e.g. building on a machine without one)."""
+    memory = gpu_memory_bytes()
+    return cap if memory is None else max(1, min(cap, memory // (2 * network_bytes(model))))
+
+
 def check(protocol, points: list, out, workers: int | None, batch: int | None) -> None:
     """Refuse, in one line, a run that would not fit this machine (see the module's docstring)."""
     if workers is not None and workers > max_workers():
@@ -119,12 +147,15 @@ def check(protocol, points: list, out, workers: int | None, batch: int | None) -
             raise ConfigError(f"a trial of {duration * 1e3:g} ms at dt = {float(base.config.dt) * 1e3:g} ms is "
                               f"{steps:,.0f} time steps; at most {MAX_STEPS:,} (a larger dt or shorter phases)")
         per_trial = spike_rate(base.model, base.config) * duration
-        n_batch = min(batch or 16, max(pt.config.trials for pt in group))
-        binary = (synapses(base.model) * BYTES_PER_SYNAPSE + sum(base.model.neuron_counts().values())
-                  * BYTES_PER_NEURON + per_trial * n_batch * BYTES_PER_SPIKE_IN_MEMORY)
+        from .simulator import batch_size, replicas_for
+
+        device = getattr(protocol.config, "device", "cpp_standalone")
+        replicas = replicas_for(base.model, device, batch)
+        n_batch = min(batch_size(base.model, device, batch, replicas), max(pt.config.trials for pt in group))
+        binary = replicas * network_bytes(base.model) + per_trial * n_batch * BYTES_PER_SPIKE_IN_MEMORY
         if binary * min(running, len(group) * n_batch or 1) > 0.8 * ram:
             raise ConfigError(f"the network of point {base.index} needs ~{_gib(binary)} per binary "
-                              f"({synapses(base.model):,} synapses, up to {per_trial * n_batch:,.0f} spikes per "
+                              f"({replicas * synapses(base.model):,} synapses, up to {per_trial * n_batch:,.0f} spikes per "
                               f"batch) x {running} at once: more than 80 % of this machine's {_gib(ram)} "
                               "(fewer --workers, a smaller --batch or a smaller network)")
         spikes_on_disk += per_trial * sum(pt.config.trials for pt in group)

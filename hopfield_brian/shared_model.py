@@ -102,7 +102,7 @@ class SharedDelayModel:
         net = b2.Network(feature, detector, contacts, *monitors.values(), name="shared_delay_memory")
         built = Built(network=net, cue=(feature, "cue_time"), seed=(detector, "trial_seed"), monitors=monitors,
                       namespace={}, fanout={"feature": np.full(n, h * slots), "detector": np.zeros(h, dtype=int)},
-                      arrays={"weights": (contacts, "w", self.n_synapses)})
+                      arrays={"weights": (contacts, "w", self.n_synapses, 1)})
         contacts.w = self.weight_values()["weights"]
         _shared_constant(built, "theta", detector)
         return built

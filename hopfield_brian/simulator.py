@@ -1,20 +1,38 @@
 """Build a network once on the chosen device, then run many trials on it.
 
+Every random number of a trial is a counter-based draw from its seed
+(:mod:`hopfield_brian.equations.counter_random`): it depends on the seed, the
+place that draws, the neuron and the time step only, so a trial's spikes do
+not depend on what else its process runs, nor on the device's generators.
+
 * ``runtime``: the network is built in Python, stored once, and each trial
-  restores it, reseeds Brian2's generators and sets the trial's values.
+  restores it and sets the trial's values.
 * ``cpp_standalone``: the network is generated and compiled once; each run of
   the binary takes a *batch* of up to ``batch`` trials that share parameters
   and pattern arrays (``run_args``) and differ in cue and seed. The binary
   loops over them in one process: before each trial it restores the state the
-  network had after initialisation, reseeds the random generators from the
-  trial's seed and loads the trial's cue, then runs it from t = 0. A trial is
-  therefore the same spike for spike whatever batch it runs in (spike queues
-  are emptied between trials, so models with synaptic delays batch too), and start-up
-  (process, synapse creation, array loading) is paid once per batch. Several
-  binaries run at once (``workers``), each with its own results folder.
-* ``cuda_standalone``: one trial per binary run, the cue and seed passed
-  through ``run_args`` and the generators reseeded from the ``trial_seed``
-  variable (the batch loop restores host arrays, which the GPU does not see).
+  network had after initialisation and loads the trial's seed and cue, then
+  runs it from t = 0. A trial is therefore the same spike for spike whatever
+  batch it runs in (spike queues are emptied between trials, so models with
+  synaptic delays batch too), and start-up (process, synapse creation, array
+  loading) is paid once per batch. Several binaries run at once (``workers``),
+  each with its own results folder.
+* ``cuda_standalone``: a batch is K trials run at once as K *replicas* of the
+  network in one Brian2 network (:mod:`hopfield_brian.models`), so that every
+  kernel launch serves K trials; their cues and seeds are arrays passed
+  through ``run_args`` and each replica's spikes are split back into its
+  trial's. K is ``batch`` when given, else as many as half the GPU's memory
+  holds, at most ``AUTO_REPLICAS``. The same trial loop runs on the GPU
+  (restoring the device's arrays), so ``Simulator(replicas=K, batch=P K)``
+  runs P passes of K replicas per binary run: the synapses of K replicas are
+  made once for P K trials.
+
+A trial's spikes are the same whatever its batch, its position in it, its
+replica or its device (tested on runtime and cpp_standalone; brian2cuda's
+device maths may differ from the CPU's in the last bits of a normal draw).
+cpp_standalone can run replicas too (``replicas``, each pass of the loop then
+runs K trials at once); it does not by default (BENCHMARKS.md: the loop of
+single networks was faster on this project's CPUs).
 
 The device is chosen here and only here; protocols pass its name.
 
@@ -39,12 +57,13 @@ import numpy as np
 from .build_cache import (Recipe, cache_key, default_build_root, finish_build, folder_name, open_build, run_arg,
                           share, start_build)
 from .errors import ConfigError
-from .resources import default_workers
+from .resources import default_workers, gpu_replicas
 from .units import to_brian2
 
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
 AUTO_BATCH = 16  # trials per binary run of a batchable model on cpp_standalone, unless chosen
+AUTO_REPLICAS = 64  # replicas per run on cuda_standalone, unless chosen (fewer when the GPU's memory is short)
 
 
 def _remove_dead_results(folder: Path) -> None:
@@ -60,9 +79,26 @@ def _remove_dead_results(folder: Path) -> None:
             pass  # not a pid of ours, or a live process of another user
 
 
-def batch_size(model, device: str, batch: int | None) -> int:
-    """Trials per binary run: ``batch`` (default 16) on cpp_standalone for a batchable model, else 1."""
-    return (batch or AUTO_BATCH) if device == "cpp_standalone" and getattr(model, "batchable", False) else 1
+def replicas_for(model, device: str, batch: int | None, replicas: int | None = None) -> int:
+    """Copies of the network per pass of a binary's trial loop: on cuda_standalone ``replicas``, else
+    ``batch``, else as many as half the GPU's memory holds (at most AUTO_REPLICAS); on cpp_standalone
+    ``replicas`` (default 1); 1 for a model without replicas and on runtime."""
+    if not getattr(model, "replicable", False):
+        return 1
+    if device == "cuda_standalone":
+        return replicas or batch or gpu_replicas(model, AUTO_REPLICAS)
+    return (replicas or 1) if device == "cpp_standalone" else 1
+
+
+def batch_size(model, device: str, batch: int | None, replicas: int = 1) -> int:
+    """Trials per binary run, in whole passes of ``replicas`` trials: on cpp_standalone ``batch`` (default 16)
+    for a batchable model; on cuda_standalone ``batch`` (default: one pass) for a model with replicas (the
+    GPU's loop does not empty spike queues: the delay-line memory runs one trial per run); else 1."""
+    if device == "cpp_standalone" and getattr(model, "batchable", False):
+        return -(-(batch or AUTO_BATCH) // replicas) * replicas
+    if device == "cuda_standalone" and getattr(model, "replicable", False):
+        return -(-(batch or replicas) // replicas) * replicas
+    return 1
 
 
 class SimulationError(RuntimeError):
@@ -89,18 +125,23 @@ class Simulator:
 
     def __init__(self, model, device: str, duration, dt, defaults: dict,
                  build_dir: str | os.PathLike | None = None, workers: int | None = None,
-                 batch: int | None = None, compile: bool = True):
+                 batch: int | None = None, compile: bool = True, replicas: int | None = None):
+        """``batch``: trials per binary run; ``replicas``: copies of the network per pass of the binary's trial
+        loop (default: 1 on cpp_standalone; on cuda_standalone ``batch``, else :func:`replicas_for`'s)."""
         if batch is not None and batch < 1:
             raise ConfigError(f"--batch must be >= 1, got {batch}")
+        if replicas is not None and replicas < 1:
+            raise ConfigError(f"replicas must be >= 1, got {replicas}")
         if device not in DEVICES:
             raise ConfigError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
         self.model = model
         self.device = device
         self.duration, self.dt = float(duration), float(dt)  # s
         self.workers = max(1, workers or default_workers(device))
-        # batching needs the binary's trial loop (cpp_standalone) and a model whose state is all
-        # in its groups' arrays and spike queues (no plastic synapses)
-        self.batch = batch_size(model, device, batch)
+        # batching needs the binary's trial loop (cpp_standalone) or replicas, and a model whose state
+        # is all in its groups' arrays and spike queues (no plastic synapses)
+        self.replicas = replicas_for(model, device, batch, replicas)
+        self.batch = batch_size(model, device, batch, self.replicas)
         self.defaults = dict(defaults)
         self.compilations = 0  # binaries compiled or linked (0: a warm build folder was reused as it was)
         self.run_seconds = 0.0  # simulation time reported by the binaries (standalone)
@@ -110,7 +151,7 @@ class Simulator:
         if device == "runtime":
             self._build_runtime()
         else:
-            key = cache_key(model, device, self.dt, self.duration, self.batch)
+            key = cache_key(model, device, self.dt, self.duration, self.batch, self.replicas)
             self.build_dir, self._lock, self.recipe = open_build(
                 Path(build_dir) if build_dir else default_build_root() / folder_name(model, device, key),
                 key if compile else None)
@@ -172,17 +213,10 @@ class Simulator:
 
         compat.select_device(self.device, default_build_root())
         b2.defaultclock.dt = self.dt * b2.second
-        built = self.model.build()
+        built = self.model.build(self.replicas)
         duration = self.duration * b2.second
-        batch_groups = None
-        if self.device == "cpp_standalone":
-            batch_groups = compat.batch_loop(built, duration, self.batch)
-        else:
-            b2.device.apply_run_args()
-            compat.reseed_from(*built.seed)
-            for g, v, expr in built.trial_init:
-                setattr(g, v, expr)
-            built.network.run(duration, namespace=built.namespace)
+        batch_groups = compat.batch_loop(built, duration, self.batch // self.replicas,
+                                         cuda=self.device == "cuda_standalone")
         compat.one_dt_setting()
         # sources only (compile False): the folder's binary and its records stay as they are
         before = start_build(self.build_dir) if compile else None
@@ -195,23 +229,21 @@ class Simulator:
         return recipe
 
     # ------------------------------------------------------------ settings
-    def _run_args(self, trial: Trial, cue_and_seed: bool = True) -> list:
-        """(argument, dtype, value) of one trial's command line, sizes checked before any run.
-        Without ``cue_and_seed``: only the values a whole batch shares."""
+    def _run_args(self, trial: Trial) -> list:
+        """(argument, dtype, value, copies) of the values a batch shares (those of ``trial``), sizes checked
+        before any run; an array is passed ``copies`` times over (once per replica)."""
         r, out = self.recipe, []
-        if cue_and_seed:
-            out = [(r.cue[0], r.cue[1], self._cue_values(trial, r.cue[2])), (r.seed[0], r.seed[1], trial.seed)]
         # standalone builds leave tunables at zero (so that the compiled code does not depend on
         # them): every trial passes all of them
         for name, value in (self.defaults | trial.values).items():
             if name not in r.tunables:
                 raise ConfigError(f"{name!r} cannot be varied without rebuilding the network")
-            out.extend((argument, dtype, value) for argument, dtype in r.tunables[name])
+            out.extend((argument, dtype, value, 1) for argument, dtype in r.tunables[name])
         for name, value in (self._base_arrays | (trial.arrays or {})).items():
-            argument, dtype, size = r.arrays[name]
+            argument, dtype, size, copies = r.arrays[name]
             if np.size(value) != size:  # the binary would silently ignore an array of the wrong length
                 raise ConfigError(f"{name} has {np.size(value)} entries, the network expects {size}")
-            out.append((argument, dtype, value))
+            out.append((argument, dtype, value, copies))
         return out
 
     def _cue_values(self, trial: Trial, size: int):
@@ -252,7 +284,7 @@ class Simulator:
             for key, trial in jobs:
                 yield [(key, self._run_runtime(trial))]
             return
-        for batch, spikes in self._run_standalone(batches(jobs, self.batch, total, self.workers)):
+        for batch, spikes in self._run_standalone(batches(jobs, self.batch, total, self.workers, self.replicas)):
             yield list(zip((key for key, _ in batch), spikes))
 
     def _run_runtime(self, trial: Trial) -> dict:
@@ -264,57 +296,56 @@ class Simulator:
         settings = [(group, f"{var}_", self._cue_values(trial, len(group))), (*built.seed, trial.seed),
                     *self._runtime_tunables(self.defaults | trial.values)]
         for name, value in (trial.arrays or {}).items():
-            g, v, size = built.arrays[name]
+            g, v, size, _ = built.arrays[name]
             if np.size(value) != size:
                 raise ConfigError(f"{name} has {np.size(value)} entries, the network expects {size}")
             settings.append((g, v, value))
         net = built.network
         net.restore("initial")
-        b2.seed(trial.seed)
-        for g, v, expr in built.trial_init:
-            setattr(g, v, expr)
         for g, v, value in settings:
             setattr(g, v, value)
+        built.initialise_trial()  # after the seed: it may draw
         net.run(self.duration * b2.second, namespace=built.namespace)
         # copies: the monitors' views die with the network (a closed simulator's spikes were garbage)
         return {pop: (np.array(mon.i[:], dtype=np.int32), np.array(mon.t_[:], dtype=np.float64))
                 for pop, mon in built.monitors.items()}
 
     def _command(self, batch: list, results_dir: Path) -> list[str]:
-        """The binary's command line for a batch of (key, Trial) sharing values and arrays."""
+        """The binary's command line for a batch of (key, Trial) sharing values and arrays: their seeds and
+        cues one after the other (padded with zeros to the batch's size), in files of this worker's own."""
         trials = [t for _, t in batch]
-        if self.device == "cuda_standalone":
-            return self._binary(results_dir, self._run_args(trials[0]))
-        loop, cue_size = self.recipe.batch, self.recipe.cue[2]
+        r, cue_size = self.recipe, self.recipe.cue[2]
         pad = self.batch - len(trials)
+        seeds = np.r_[[t.seed for t in trials], np.zeros(pad)]
+        cues = np.concatenate([np.asarray(self._cue_values(t, cue_size), dtype=float) for t in trials]
+                              + [np.zeros(pad * cue_size)])
+        loop = r.batch
         args = []
-        for (argument, dtype), value in ((loop["seed"], np.r_[[t.seed for t in trials], np.zeros(pad)]),
-                                         (loop["cue"], np.concatenate([np.asarray(self._cue_values(t, cue_size), dtype=float) for t in trials]
-                                                                      + [np.zeros(pad * cue_size)]))):
-            path = results_dir / f"{argument.replace('.', '_')}.dat"  # this worker's own, rewritten every batch
+        for (argument, dtype), value in ((loop["seed"], seeds), (loop["cue"], cues)):
+            path = results_dir / f"{argument.replace('.', '_')}.dat"  # rewritten every batch
             np.asarray(value, dtype=dtype).tofile(path)
             args.append(f"{argument}={path}")
-        settings = [*self._run_args(trials[0], cue_and_seed=False), (*loop["count"], len(trials))]
+        settings = [*self._run_args(trials[0]), (*loop["count"], -(-len(trials) // self.replicas), 1)]  # passes
         return self._binary(results_dir, settings, args)
 
     def _binary(self, results_dir: Path, settings: list, args: list | None = None) -> list[str]:
         """Command line of the binary: ``settings`` as run_args (arrays content-addressed in
         static_arrays, so that a point's pattern arrays are written once), then ``args``."""
         out = [str(self.build_dir / "main"), "--results_dir", f"{results_dir}/"]
-        for argument, dtype, value in settings:
-            out.append(f"{argument}={self._arg_text(argument, dtype, value)}")
+        for argument, dtype, value, copies in settings:
+            out.append(f"{argument}={self._arg_text(argument, dtype, value, copies)}")
         return out + (args or [])
 
-    def _arg_text(self, argument: str, dtype: str, value) -> str:
-        """The text after ``argument=``; an array is written once to static_arrays (recent ones remembered,
-        so a point's pattern arrays are hashed once, not once per batch)."""
+    def _arg_text(self, argument: str, dtype: str, value, copies: int = 1) -> str:
+        """The text after ``argument=``; an array (``copies`` times over) is written once to static_arrays
+        (recent ones remembered, so a point's pattern arrays are hashed once, not once per batch)."""
         if np.ndim(value) == 0:
             return run_arg(argument, dtype, value)[0]
         memo = (argument, id(value))
         if memo in self._array_args and self._array_args[memo][0] is value:
             self._array_args.move_to_end(memo)
             return self._array_args[memo][1]
-        text, file_name, array = run_arg(argument, dtype, value)
+        text, file_name, array = run_arg(argument, dtype, np.tile(value, copies) if copies > 1 else value)
         if file_name:
             target = self.build_dir / "static_arrays" / file_name
             if not target.exists():
@@ -368,25 +399,41 @@ class Simulator:
                 proc.wait()
 
     def _read(self, folder: Path, count: int) -> list[dict]:
-        """Spikes of each trial of a finished batch, times from each trial's start."""
+        """Spikes of each trial of a finished batch (neurons numbered within their replica), times from each
+        trial's start."""
         info = (folder / "last_run_info.txt").read_text().split()
         self.run_seconds += float(info[0])
         per_trial = [{} for _ in range(count)]
         for pop, (i_file, t_file) in self.recipe.results.items():
             i = np.fromfile(folder / i_file, dtype=np.int32)
             t = np.fromfile(folder / t_file, dtype=np.float64)
-            ends = np.fromfile(folder / f"{pop}_trial_ends", dtype=np.int64) if self.device == "cpp_standalone" \
-                else np.array([i.size])
-            for k, (lo, hi) in enumerate(zip(np.r_[0, ends[:-1]], ends)):
-                per_trial[k][pop] = (i[lo:hi], t[lo:hi])
+            ends = np.fromfile(folder / f"{pop}_trial_ends", dtype=np.int64)
+            size = len(self.recipe.fanout[pop])  # neurons of one replica
+            for k, (local, times) in enumerate(split_replicas(i, t, ends, size, self.replicas, count)):
+                per_trial[k][pop] = (local, times)
         return per_trial
 
 
-def batches(jobs, size: int, total: int | None = None, workers: int = 1):
+def split_replicas(i: np.ndarray, t: np.ndarray, ends: np.ndarray, size: int, replicas: int, count: int):
+    """``(neurons, times)`` of each of ``count`` trials from the spikes of a binary run: pass p of its trial
+    loop (spikes up to ``ends[p]``) ran trials p K .. p K + K - 1 as replicas of ``size`` neurons each (K =
+    ``replicas``); a trial's spikes keep their order, its neurons are numbered within its replica."""
+    passes = np.repeat(np.arange(len(ends)), np.diff(np.r_[0, ends]))
+    trial = passes * replicas + i // size
+    order = np.argsort(trial, kind="stable")
+    bounds = np.searchsorted(trial[order], np.arange(count + 1))
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        chosen = order[lo:hi]
+        yield (i[chosen] % size).astype(np.int32), t[chosen]
+
+
+def batches(jobs, size: int, total: int | None = None, workers: int = 1, replicas: int = 1):
     """Consecutive ``(key, Trial)`` jobs in lists of up to ``size`` that share values and arrays; with ``total``
-    (the jobs to come) small enough that each of ``workers`` gets at least two."""
+    (the jobs to come) small enough that each of ``workers`` gets at least two, in whole passes of
+    ``replicas`` trials (a pass costs the same however many of its replicas are used)."""
     if total is not None:
-        size = max(1, min(size, -(-total // (2 * workers))))
+        smaller = max(1, min(size, -(-total // (2 * workers))))
+        size = min(size, -(-smaller // replicas) * replicas)
     return _batches(jobs, size)
 
 

@@ -1,7 +1,10 @@
 """Command lines whose tables must stay identical across refactors (tests/test_regression.py).
 
 Their trials and spike tables were produced by the code before the engine
-refactor (commit bee5a9b) and are kept in tests/data/regression/<case>/.
+refactor (commit bee5a9b) and are kept in tests/data/regression/<case>/;
+regenerated, by these command lines, with the counter-based random draws
+(commit d487f6d, issue #19; spatiotemporal and sequence, which draw nothing at
+their defaults, unchanged).
 """
 
 CASES = {

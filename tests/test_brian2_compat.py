@@ -55,7 +55,7 @@ def test_select_device_gives_fresh_names_and_refuses_unknown_devices():
 
 def test_the_batch_loop_is_injected_into_main_and_restores_each_trial(tmp_path):
     """Two trials of one batch equal the same trials run one per binary (state restored, queues
-    emptied, generators reseeded, clock restarted), and main.cpp carries the injected loop."""
+    emptied, seed and cue loaded, clock restarted), and main.cpp carries the injected loop."""
     keys = pat.generate("bipolar", 4, 16, 0.5, seed=0)
     model = ModernModel(ModernParams(feature_coding="poisson"), keys)
     values = model.runtime_values() | {"t_cue": 20 * b2.ms, "deletion": 0.0, "background_rate": 0 * b2.Hz}

@@ -1,5 +1,6 @@
 """Same seed, same tables: each case's trials and spikes equal those the code made before the engine
-refactor (tests/data/regression, written by commit bee5a9b's command line)."""
+refactor (tests/data/regression, written by commit bee5a9b's command line; regenerated for the
+counter-based draws of commit d487f6d)."""
 
 from pathlib import Path
 
