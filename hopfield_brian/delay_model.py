@@ -105,12 +105,9 @@ class DelayModel:
         mu, i = np.nonzero(~np.isnan(self.values))
         return mu, i, self.values[mu, i]
 
-    def build(self, replicas: int = 1) -> Built:
+    def build(self) -> Built:
         """The network, one trial's (its synapses are given by index arrays with their delays: no replicas)."""
         import brian2 as b2
-
-        if replicas != 1:
-            raise ConfigError("the delay-line memory runs one trial per network (no replicas)")
 
         p, n, m = brian2_params(self.params), self.n_features, self.n_patterns
         feature = b2.NeuronGroup(n, deq.FEATURE_EQS + crand.TRIAL_EQS.format(size=deq.FEATURE_SIZE),

@@ -213,7 +213,8 @@ class Simulator:
 
         compat.select_device(self.device, default_build_root())
         b2.defaultclock.dt = self.dt * b2.second
-        built = self.model.build(self.replicas)
+        # only a model with replicas (``replicable``) takes them
+        built = self.model.build(replicas=self.replicas) if self.replicas > 1 else self.model.build()
         duration = self.duration * b2.second
         batch_groups = compat.batch_loop(built, duration, self.batch // self.replicas,
                                          cuda=self.device == "cuda_standalone")
