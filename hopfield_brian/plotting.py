@@ -933,6 +933,7 @@ def phase_modern_figure(table: pd.DataFrame, separation: pd.DataFrame, config) -
                loc="outside lower center", ncol=len(shown) or 1, fontsize=8)
     fig.suptitle(f"modern Hopfield network, N = {config.n_features}, cue {config.cue_noise:.0%} flipped: "
                  "beta x load against the separation condition of Ramsauer et al. (2021)", fontsize=10)
+    return fig
 
 
 @_styled(dpi=150)

@@ -9,9 +9,10 @@ the same model is run from the same cue. Trial r of every grid point uses the
 same target and cue draw (common random numbers).
 
 :class:`RateProtocol` implements these pieces for the engine
-(:mod:`hopfield_brian.engine`); the recall, capacity, robustness, storage,
-attention and regimes protocols subclass it and add their tables, figures
-and reports.
+(:mod:`hopfield_brian.engine`); the recall, capacity, robustness, storage
+and attention protocols subclass it, the regimes and phase protocols through
+:class:`hopfield_brian.regimes_protocol.RegimesProtocol`, and add their
+tables, figures and reports.
 """
 
 from __future__ import annotations

@@ -53,8 +53,7 @@ from hopfield_brian.config import param
 from hopfield_brian.configure import points_of
 from hopfield_brian.errors import ConfigError
 from hopfield_brian.rate_protocol import RateProtocol
-from hopfield_brian.protocols import regimes
-from hopfield_brian.protocols.regimes import Regimes, RegimesConfig
+from hopfield_brian.regimes_protocol import RegimesConfig, RegimesProtocol, crossing
 from hopfield_brian.units import Hz
 from hopfield_brian import lazy
 
@@ -81,7 +80,7 @@ class PhaseConfig(RegimesConfig):
                                      "sweeps", low=1)
 
 
-class Phase(Regimes):
+class Phase(RegimesProtocol):
     """Phase diagrams against theory: classical (load x temperature, AGS), modern (beta x load, Ramsauer)."""
 
     name = "phase"
@@ -380,8 +379,8 @@ def separation_table(results, boundaries: pd.DataFrame) -> pd.DataFrame:
                      "median_separation": median,
                      "beta_separation_expected": theory.separation_beta(expected, m, n),
                      "beta_separation_median": theory.separation_beta(median, m, n),
-                     "beta_success_spiking": regimes.crossing(g["beta"], g["success_rate"], rising=True),
-                     "beta_success_reference": regimes.crossing(g["beta"], g["reference_success_rate"], rising=True),
+                     "beta_success_spiking": crossing(g["beta"], g["success_rate"], rising=True),
+                     "beta_success_reference": crossing(g["beta"], g["reference_success_rate"], rising=True),
                      "well_separated_fraction_max": float(g["well_separated_mean"].max())})
     out = pd.DataFrame(rows)
     if {"n_patterns", "metastable_to_retrieval_spiking"} <= set(boundaries.columns):

@@ -8,7 +8,7 @@ import pytest
 import hopfield_brian as hb
 from hopfield_brian import cli, paradigm
 from hopfield_brian import patterns as pat
-from hopfield_brian.protocols import regimes
+from hopfield_brian import regimes_protocol
 
 
 def _cue(stored, target, flip, seed):
@@ -20,11 +20,11 @@ def _cue(stored, target, flip, seed):
 def test_reference_fixed_points_follow_beta_global_metastable_single():
     """Clustered patterns: global average at small beta, the cluster average (metastable) in
     between, the single pattern at large beta (the three fixed-point types of Ramsauer et al. 2020)."""
-    x = regimes.clustered_patterns(20, 100, 4, 0.1, seed=0)
+    x = regimes_protocol.clustered_patterns(20, 100, 4, 0.1, seed=0)
     cue = _cue(x, 3, 0.1, 1)
-    small = regimes.reference_fixed_point(x, cue, 0.005)
-    mid = regimes.reference_fixed_point(x, cue, 0.06)
-    large = regimes.reference_fixed_point(x, cue, 0.5)
+    small = regimes_protocol.reference_fixed_point(x, cue, 0.005)
+    mid = regimes_protocol.reference_fixed_point(x, cue, 0.06)
+    large = regimes_protocol.reference_fixed_point(x, cue, 0.5)
     assert small["label"] == "global_average" and small["entropy"] > 0.95
     assert mid["label"] == "metastable"
     weights = paradigm.reference.attention_weights(x, mid["state"], 0.06)
@@ -36,12 +36,13 @@ def test_reference_fixed_points_follow_beta_global_metastable_single():
 def test_random_patterns_jump_from_global_average_to_retrieval():
     """Independent random patterns have no metastable window from a corrupted cue (measured here)."""
     x = pat.generate("bipolar", 20, 100, 0.1, 0)
-    labels = {regimes.reference_fixed_point(x, _cue(x, 0, 0.2, 2), b)["label"] for b in np.geomspace(0.003, 0.5, 30)}
+    labels = {regimes_protocol.reference_fixed_point(x, _cue(x, 0, 0.2, 2), b)["label"]
+              for b in np.geomspace(0.003, 0.5, 30)}
     assert labels == {"global_average", "retrieval"}
 
 
 def test_clustered_patterns_have_the_stated_correlations():
-    x = regimes.clustered_patterns(40, 2000, 4, 0.1, seed=3)
+    x = regimes_protocol.clustered_patterns(40, 2000, 4, 0.1, seed=3)
     c = x @ x.T / x.shape[1]
     block = np.kron(np.eye(4), np.ones((10, 10))).astype(bool)
     assert c[block & ~np.eye(40, dtype=bool)].mean() == pytest.approx(0.64, abs=0.03)  # (1 - 2 f)^2
@@ -49,34 +50,34 @@ def test_clustered_patterns_have_the_stated_correlations():
 
 
 def test_mixture_threshold_lies_above_the_global_average_overlaps():
-    x = regimes.clustered_patterns(20, 100, 4, 0.1, seed=0)
-    th = regimes.thresholds(x)
+    x = regimes_protocol.clustered_patterns(20, 100, 4, 0.1, seed=0)
+    th = regimes_protocol.thresholds(x)
     assert th.mixture_overlap > np.max(x @ np.sign(x.mean(axis=0))) / 100
     assert th.mixture_overlap < 0.8  # a cluster average (overlap ~0.8 with its members) still counts
 
 
 def test_reference_basin_is_full_at_large_beta_and_empty_at_small():
     x = pat.generate("bipolar", 20, 100, 0.1, 0)
-    assert all(regimes.reference_returns(x, 0, f, 0.5) for f in (0.1, 0.3, 0.4))
-    assert not regimes.reference_returns(x, 0, 0.6, 0.5)  # past half the pattern is its mirror's basin
-    assert not regimes.reference_returns(x, 0, 0.1, 0.005)  # global average: nothing is retrieved
+    assert all(regimes_protocol.reference_returns(x, 0, f, 0.5) for f in (0.1, 0.3, 0.4))
+    assert not regimes_protocol.reference_returns(x, 0, 0.6, 0.5)  # past half the pattern is its mirror's basin
+    assert not regimes_protocol.reference_returns(x, 0, 0.1, 0.005)  # global average: nothing is retrieved
 
 
 # ------------------------------------------------------------------ boundaries and basins
 
 def test_crossing_log_interpolates_and_reports_none_outside_the_grid():
     beta = np.array([0.01, 0.02, 0.04, 0.08])
-    assert regimes.crossing(beta, [0, 0, 1, 1], rising=True) == pytest.approx(np.sqrt(0.02 * 0.04))
-    assert regimes.crossing(beta, [1, 1, 0.5, 0], rising=False) == pytest.approx(0.04)
-    assert regimes.crossing(beta[::-1], [1, 1, 0, 0], rising=True) == pytest.approx(np.sqrt(0.02 * 0.04))
-    assert np.isnan(regimes.crossing(beta, [0, 0, 0, 0.4], rising=True))
-    assert np.isnan(regimes.crossing(beta, [1, 1, 1, 1], rising=True))  # already past at the first beta
+    assert regimes_protocol.crossing(beta, [0, 0, 1, 1], rising=True) == pytest.approx(np.sqrt(0.02 * 0.04))
+    assert regimes_protocol.crossing(beta, [1, 1, 0.5, 0], rising=False) == pytest.approx(0.04)
+    assert regimes_protocol.crossing(beta[::-1], [1, 1, 0, 0], rising=True) == pytest.approx(np.sqrt(0.02 * 0.04))
+    assert np.isnan(regimes_protocol.crossing(beta, [0, 0, 0, 0.4], rising=True))
+    assert np.isnan(regimes_protocol.crossing(beta, [1, 1, 1, 1], rising=True))  # already past at the first beta
 
 
 def test_basin_is_the_largest_fraction_below_the_first_failure():
     g = pd.DataFrame({"kick_fraction": [0.1, 0.2, 0.3, 0.4], "r": [1.0, 0.9, 0.5, 1.0]})
-    assert regimes.basin(g, "r") == 0.2
-    assert regimes.basin(g.assign(r=[0.5, 1, 1, 1]), "r") == 0.0
+    assert regimes_protocol.basin(g, "r") == 0.2
+    assert regimes_protocol.basin(g.assign(r=[0.5, 1, 1, 1]), "r") == 0.0
 
 
 # ------------------------------------------------------------------------- bad input
