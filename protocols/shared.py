@@ -337,7 +337,7 @@ def monotone(rates: np.ndarray, weights: np.ndarray, increasing: bool = True) ->
 
 
 def unshared_reference(points: list[Point], capacity: pd.DataFrame, workers=None) -> pd.DataFrame:
-    """The one-neuron-per-pattern delay memory (:class:`hopfield_brian.protocols.spatiotemporal.Spatiotemporal`)
+    """The one-neuron-per-pattern delay memory (the spatiotemporal protocol, through the public API)
     at each curve's N, T, dt, pattern statistics, cue and threshold, at ``UNSHARED_FACTORS`` times the shared
     capacity estimate: detection (the target's memory fires first, the shared memory's criterion), false alarms
     (another memory fires) and the replay success the spatiotemporal protocol scores.
@@ -346,9 +346,8 @@ def unshared_reference(points: list[Point], capacity: pd.DataFrame, workers=None
     exp(-dt / tau_memory): the detection threshold (theta - 1/2) / K times that factor fires a memory on
     theta coincident spikes of its K, as theta fires a shared detector.
     """
+    import hopfield_brian as hb
     from hopfield_brian.equations.delay_memory import DelayParams
-
-    from .spatiotemporal import Spatiotemporal
 
     c = points[0].config
     decay = float(np.exp(-float(c.dt) / float(DelayParams().tau_memory)))
@@ -360,9 +359,9 @@ def unshared_reference(points: list[Point], capacity: pd.DataFrame, workers=None
                          "n_patterns": max(1, int(round(f * cur["capacity_theory"]))),
                          "detection_threshold": (int(cur["theta"]) - 0.5) / k * decay})
     grid = [dict(point) for point in dict.fromkeys(tuple(sorted(g.items())) for g in grid)]  # each point once
-    run = Spatiotemporal(sweep=grid, cycle=c.cycle, dt=c.dt, active_fraction=c.active_fraction, cue_keep=c.cue_keep,
-                         cue_deletion=c.cue_deletion, cue_jitter=0 * ms, compare_rate=False, trials=UNSHARED_TRIALS,
-                         seed=c.seed, device=c.device).run(workers=workers)
+    run = hb.protocol("spatiotemporal", sweep=grid, cycle=c.cycle, dt=c.dt, active_fraction=c.active_fraction,
+                      cue_keep=c.cue_keep, cue_deletion=c.cue_deletion, cue_jitter=0 * ms, compare_rate=False,
+                      trials=UNSHARED_TRIALS, seed=c.seed, device=c.device).run(workers=workers)
     t = run.trials
     fired = t["winner"] >= 0
     t = t.assign(detected=t["winner_correct"].astype(bool),

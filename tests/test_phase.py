@@ -166,6 +166,8 @@ def test_spiking_modern_network_retrieves_beyond_the_separation_line_and_average
     assert table.loc[0.6, "label"] == "retrieval" and table.loc[0.6, "reference_label"] == "retrieval"
     assert table.loc[0.005, "label"] == "global_average" and table.loc[0.005, "reference_label"] == "global_average"
     assert table.loc[0.6, "well_separated_mean"] > table.loc[0.005, "well_separated_mean"]
+    figures = res.figures()  # the diagram is drawn (a lost `return fig` once failed every run)
+    assert set(figures) == {"phase"} and figures["phase"].axes
 
 
 def test_boundary_is_where_success_falls_through_one_half_and_extrapolates_in_one_over_sqrt_n():
