@@ -266,28 +266,30 @@ class ModernModel:
         """The network (``replicas`` copies of it, one per trial: see the module's docstring)."""
         import brian2 as b2
 
-        p, n, m, k = brian2_params(self.params), self.n_features, self.n_patterns, replicas
+        # not `k` for the replicas: connect() resolves the generators' names in these locals too
+        p, n, m, copies = brian2_params(self.params), self.n_features, self.n_patterns, replicas
         noise = meq.NOISE_PARAMETER if self.noisy else ""
         levels = fxeq.STATE_LEVELS if self.quantised_state else ""
         feature_eqs = (meq.FEATURE_EQS.format(y=_state_equation(self, "y", meq.Y_FLOAT, meq.Y_WHAT,
                                                                 meq.NOISE_Y if self.noisy else ""))
                        + noise + levels + crand.TRIAL_EQS.format(size=meq.FEATURE_SIZE))
         if p.feature_coding == "regular":
-            feature = b2.NeuronGroup(k * 2 * n, feature_eqs + meq.REGULAR_CODING_EQS, threshold=meq.REGULAR_THRESHOLD,
-                                     events={"cycle": meq.REGULAR_CYCLE}, method="euler", name="feature")
+            feature = b2.NeuronGroup(copies * 2 * n, feature_eqs + meq.REGULAR_CODING_EQS,
+                                     threshold=meq.REGULAR_THRESHOLD, events={"cycle": meq.REGULAR_CYCLE},
+                                     method="euler", name="feature")
             feature.run_on_event("cycle", meq.REGULAR_CYCLE_RESET)
         else:
-            feature = b2.NeuronGroup(k * 2 * n, feature_eqs + (jeq.JITTER_EQS if self.jittered else ""),
+            feature = b2.NeuronGroup(copies * 2 * n, feature_eqs + (jeq.JITTER_EQS if self.jittered else ""),
                                      threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered,
                                                              crand.uniform_draw(meq.FEATURE_FIRE)),
                                      method="euler" if self.noisy or not self.jittered else "exponential_euler",
                                      name="feature")
-        feature.polarity = np.tile(np.r_[np.ones(n), -np.ones(n)], k)
+        feature.polarity = np.tile(np.r_[np.ones(n), -np.ones(n)], copies)
         memory_eqs = (meq.MEMORY_EQS.format(u=_state_equation(self, "u", meq.U_FLOAT, meq.U_WHAT,
                                                               meq.NOISE_U if self.noisy else "")) + noise + levels
                       + (meq.EXACT_MEMORY_EQS if p.normalisation == "exact" else meq.WTA_MEMORY_EQS)
                       + (jeq.JITTER_EQS if self.jittered else "") + crand.TRIAL_EQS.format(size=meq.MEMORY_SIZE))
-        memory = b2.NeuronGroup(k * m, memory_eqs, threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered,
+        memory = b2.NeuronGroup(copies * m, memory_eqs, threshold=jeq.threshold(meq.POISSON_THRESHOLD, self.jittered,
                                                                        crand.uniform_draw(meq.MEMORY_FIRE)),
                                 method=jeq.method(self.noisy, self.jittered), name="memory")
 
@@ -300,14 +302,14 @@ class ModernModel:
 
         hub_name = self.hub
         hub_eqs = meq.NORMALISER_EQS if p.normalisation == "exact" else meq.INHIBITOR_EQS
-        hub = b2.NeuronGroup(k, hub_eqs + crand.SEED_EQS, method="euler", name=hub_name)  # one per replica
-        feature.trial_seed = b2.linked_var(hub, "trial_seed", index=replica_index(k, 2 * n))
-        memory.trial_seed = b2.linked_var(hub, "trial_seed", index=replica_index(k, m))
+        hub = b2.NeuronGroup(copies, hub_eqs + crand.SEED_EQS, method="euler", name=hub_name)  # one per replica
+        feature.trial_seed = b2.linked_var(hub, "trial_seed", index=replica_index(copies, 2 * n))
+        memory.trial_seed = b2.linked_var(hub, "trial_seed", index=replica_index(copies, m))
         hub_link = b2.Synapses(memory, hub, name=f"memory_to_{hub_name}",
                                **(meq.SUMMED_EVIDENCE if p.normalisation == "exact" else meq.LATERAL_INHIBITION))
         hub_link.connect(j=f"i // {m}")
         if p.normalisation == "exact":
-            memory.Z = b2.linked_var(hub, "Z", index=replica_index(k, m))
+            memory.Z = b2.linked_var(hub, "Z", index=replica_index(copies, m))
             # Z must be summed from the u of wherever the rate is evaluated. Brian2 sums it just
             # before its target's state update (order - 1): right for the jitter filters, which read
             # the rate in the state update; the threshold reads it after the update, so without jitter
@@ -316,7 +318,7 @@ class ModernModel:
             if not self.jittered:
                 hub_link.summed_updaters["Z_post"].order = memory.order + 1
         else:
-            memory.lateral = b2.linked_var(hub, "inhibition", index=replica_index(k, m))
+            memory.lateral = b2.linked_var(hub, "inhibition", index=replica_index(copies, m))
 
         monitors = {"feature": b2.SpikeMonitor(feature, record=True, name="feature_spikes"),
                     "memory": b2.SpikeMonitor(memory, record=True, name="memory_spikes")}
@@ -324,13 +326,13 @@ class ModernModel:
         built = Built(network=net, cue=(feature, "cue"), seed=(hub, "trial_seed"), monitors=monitors,
                       namespace={"tau_key": p.tau_key, "tau_value": p.tau_value, "eta_inhibition": p.eta_inhibition,
                                  "n_features": n, "n_patterns": m, **crand.functions()},
-                      fanout=self.fanout(), replicas=k)
+                      fanout=self.fanout(), replicas=copies)
         weights = self.weight_values()
         _set_weights(built, "keys", keys, weights["keys"], "(i % (2 * n_features)) * n_patterns + j % n_patterns")
         _set_weights(built, "values", values, weights["values"],
                      "(i % n_patterns) * (2 * n_features) + j % (2 * n_features)")
-        _set_array(built, "alive_feature", feature, "alive", np.ones(2 * n), k)
-        _set_array(built, "alive_memory", memory, "alive", np.ones(m), k)
+        _set_array(built, "alive_feature", feature, "alive", np.ones(2 * n), copies)
+        _set_array(built, "alive_memory", memory, "alive", np.ones(m), copies)
         _fixed_point(built, self, feature, ["y"])
         _fixed_point(built, self, memory, ["u"])
         _shared_constant(built, "beta", memory)
@@ -444,35 +446,35 @@ class ClassicalModel:
         """The network (``replicas`` copies of it, one per trial: see the module's docstring)."""
         import brian2 as b2
 
-        p, n, k = brian2_params(self.params), self.n_features, replicas
+        p, n, copies = brian2_params(self.params), self.n_features, replicas
         eqs = ceq.NEURON_EQS.format(h=_state_equation(self, "h", ceq.H_FLOAT, ceq.H_WHAT,
                                                       ceq.NOISE_H if self.noisy else "")) + (
             ceq.NOISE_PARAMETER if self.noisy else "") + (jeq.JITTER_EQS if self.jittered else "") + (
             fxeq.STATE_LEVELS if self.quantised_state else "") + crand.TRIAL_EQS.format(size=ceq.NEURON_SIZE)
-        neurons = b2.NeuronGroup(k * n, eqs, threshold=jeq.threshold(ceq.THRESHOLD, self.jittered,
+        neurons = b2.NeuronGroup(copies * n, eqs, threshold=jeq.threshold(ceq.THRESHOLD, self.jittered,
                                                                  crand.uniform_draw(ceq.NEURON_FIRE)),
                                  method=jeq.method(self.noisy, self.jittered), name="neuron")
-        inhibitor = b2.NeuronGroup(k, ceq.INHIBITOR_EQS + crand.SEED_EQS, method="exact", name="inhibitor")
-        neurons.trial_seed = b2.linked_var(inhibitor, "trial_seed", index=replica_index(k, n))
+        inhibitor = b2.NeuronGroup(copies, ceq.INHIBITOR_EQS + crand.SEED_EQS, method="exact", name="inhibitor")
+        neurons.trial_seed = b2.linked_var(inhibitor, "trial_seed", index=replica_index(copies, n))
         recurrent = b2.Synapses(neurons, neurons, name="recurrent", **ceq.RECURRENT_SYNAPSE)
         # all pairs i != j within each replica, generated in the binary; presynaptic-major, the order of _pairs
         recurrent.connect(j=f"{block_diagonal(n, n)} if k != i")
         to_inhibitor = b2.Synapses(neurons, inhibitor, name="neuron_to_inhibitor", **ceq.ACTIVITY_SYNAPSE)
         to_inhibitor.connect(j=f"i // {n}")
-        neurons.population_activity = b2.linked_var(inhibitor, "activity", index=replica_index(k, n))
+        neurons.population_activity = b2.linked_var(inhibitor, "activity", index=replica_index(copies, n))
         monitors = {"neuron": b2.SpikeMonitor(neurons, record=True, name="neuron_spikes")}
         net = b2.Network(neurons, inhibitor, recurrent, to_inhibitor, *monitors.values(), name="classical_hopfield")
         built = Built(network=net, cue=(neurons, "cue"), seed=(inhibitor, "trial_seed"), monitors=monitors,
                       namespace={"tau_syn": p.tau_syn, "tau_inhibition": p.tau_inhibition, "n_neurons": n,
                                  **crand.functions()},
-                      fanout={"neuron": np.full(n, n)}, replicas=k)
+                      fanout={"neuron": np.full(n, n)}, replicas=copies)
         weights = self.weight_values()
         # the index of synapse (i, j) among the n - 1 of its presynaptic neuron skips j = i
         _set_weights(built, "recurrent", recurrent, weights["recurrent"],
                      "(i % n_neurons) * (n_neurons - 1) + j % n_neurons - int(j % n_neurons > i % n_neurons)")
-        _set_array(built, "bias", neurons, "bias", weights["bias"], k)
+        _set_array(built, "bias", neurons, "bias", weights["bias"], copies)
         _set_array(built, "coding_level", neurons, "coding_level", weights["coding_level"], 1)
-        _set_array(built, "alive_neuron", neurons, "alive", np.ones(n), k)
+        _set_array(built, "alive_neuron", neurons, "alive", np.ones(n), copies)
         _fixed_point(built, self, neurons, ["h"])
         _shared_constant(built, "rate_max", neurons)
         _shared_constant(built, "temperature", neurons)
