@@ -4,8 +4,10 @@
 recall: venv
 	.venv/bin/hopfield-brian run recall
 
+# one pytest worker per core (pytest-xdist); work stealing keeps the long CUDA build from ending alone
+CORES := $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 test: venv
-	.venv/bin/python -m pytest -m "slow or not slow"
+	.venv/bin/python -m pytest -m "slow or not slow" -n $(CORES) --dist worksteal
 
 # The stability-plasticity-energy trade-off (README): both models at N = 100, M = 10, every age cued;
 # classical learning rates at weight bounds 8 and 32 x 2/N and unbounded, modern forgetting rates.
