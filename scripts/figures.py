@@ -75,7 +75,8 @@ def run_figure(name: str, fresh: bool) -> None:
 
 
 def phase_classical_figure() -> None:
-    """The classical default run's diagram, its finite-size panel joined by the finite-size runs."""
+    """The classical default run's diagram, its finite-size panel joined by the finite-size runs, and the
+    extrapolation to N -> infinity of the finite-size runs' boundaries."""
     import pandas as pd
 
     import hopfield_brian as hb
@@ -86,7 +87,7 @@ def phase_classical_figure() -> None:
     table = {t: pd.read_csv(tables / "classical" / f"{t}.csv") for t in ("boundary", "phase", "theory")}
     finite = [pd.read_csv(tables / "finite_size" / f"boundary_{k}.csv") for k in PHASE_FINITE_SIZE]
     boundary = pd.concat([table["boundary"], *finite], ignore_index=True)
-    sizes = phase.finite_size_table(boundary)
+    sizes = phase.finite_size_table(pd.concat(finite, ignore_index=True))  # one boundary per size
     sizes.to_csv(tables / "finite_size" / "finite_size.csv", index=False)
     fig = plotting.phase_classical_figure(table["phase"], boundary, table["theory"],
                                           hb.Phase(model="classical").config)
