@@ -190,6 +190,12 @@ class ModernModel:
         return (self.name, self.n_features, self.n_patterns, self.noisy, self.jittered, self.quantised_state,
                 self.explicit_decay)
 
+    def options(self) -> dict:
+        """The structural switches, as keyword arguments of the constructor (for a model of the same build
+        with other values or run-time quantities)."""
+        return {"noisy": self.noisy, "jittered": self.jittered, "quantised_state": self.quantised_state,
+                "explicit_decay": self.explicit_decay}
+
     def state_taus(self) -> dict:
         """Time constant of each filtered state variable (the fixed-point decays)."""
         return {"u": self.params.tau_key, "y": self.params.tau_value}

@@ -58,7 +58,7 @@ class KickedModel(ModernModel):
     """The modern network with the kick's timing among its run-time values (same build)."""
 
     def __init__(self, model: ModernModel, t_kick, kick_duration, kick_fraction: float):
-        super().__init__(model.params, model.keys, model.values, noisy=model.noisy, jittered=model.jittered)
+        super().__init__(model.params, model.keys, model.values, **model.options())
         self.kick = {"t_kick": t_kick, "kick_duration": kick_duration, "kick_fraction": kick_fraction}
 
     def runtime_values(self) -> dict:

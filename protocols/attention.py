@@ -135,9 +135,7 @@ class Attention(RateProtocol):
         for pt in points:
             values = load_values(pt.config) if saved is None else _saved_values(saved, pt.index)
             if values is not None:
-                pt.model = ModernModel(pt.params, pt.model.keys, values, noisy=pt.model.noisy,
-                                       jittered=pt.model.jittered, quantised_state=pt.model.quantised_state,
-                                       explicit_decay=pt.model.explicit_decay)
+                pt.model = ModernModel(pt.params, pt.model.keys, values, **pt.model.options())
             pt.queries = load_queries(pt.config) if saved is None else saved.get(f"queries_{pt.index}")
             if pt.model.values is pt.model.keys:  # the classical counterpart's couplings, once per point
                 pt.extra["couplings"] = reference.hebbian_couplings(pt.model.keys, "bipolar")

@@ -145,3 +145,15 @@ def test_a_kick_perturbs_a_retrieved_state_which_returns_inside_the_basin():
     assert small["success"].all() and small["reference_returns"].all()  # and the state came back
     assert np.isfinite(small["return_time_ms"]).all()
     assert not large["success"].any() and not large["reference_returns"].any()  # 70 %: the mirror state
+
+
+def test_kicked_models_keep_the_fixed_point_switches():
+    """The regimes protocol's models (which carry the kick) are built as the fixed-point settings say: a
+    kicked model that dropped them ran in float without a word."""
+    from hopfield_brian.regimes_protocol import KickedModel
+
+    exp = hb.Regimes(n_features=32, n_patterns=8, clusters=0, state_bits=16, decay_bits=12, kick_fraction=0.3,
+                     sweep={"beta": [0.2]})
+    points = exp.prepare(exp.config, exp.params, exp.grid)
+    assert points and all(isinstance(p.model, KickedModel) for p in points)
+    assert all(p.model.quantised_state and p.model.explicit_decay for p in points)
