@@ -27,9 +27,10 @@ not depend on what else its process runs, nor on the device's generators.
   runs P passes of K replicas per binary run: the synapses of K replicas are
   made once for P K trials.
 
-A trial's spikes are the same whatever its batch, its position in it, its
-replica or its device (tested on runtime and cpp_standalone; brian2cuda's
-device maths may differ from the CPU's in the last bits of a normal draw).
+A trial's spikes are the same whatever its batch, its position in it or its
+replica (tested), and on runtime as on cpp_standalone up to floating-point
+splits (tested: at most 3 of 30 trials may split; none did); brian2cuda's
+device maths may differ from the CPU's in the last bits of a normal draw.
 cpp_standalone can run replicas too (``replicas``, each pass of the loop then
 runs K trials at once); it does not by default (BENCHMARKS.md: the loop of
 single networks was faster on this project's CPUs).

@@ -1,8 +1,9 @@
 """Regenerate the README's figures (``docs/*.png``) and the tables kept in ``results/`` from the
 commands the README gives for them.
 
-Each figure is one ``hopfield-brian run`` (or, for three, a short script of the package), run into
-``results/figures/<name>/`` and copied to ``docs/``; a complete run folder is reused, so rerunning
+Each figure is one ``hopfield-brian run`` into ``results/figures/<name>/``, copied to ``docs/`` (three are
+made otherwise: the classical phase diagram joins four runs' tables, ``make tradeoff`` and
+``examples/fixed_point.py`` write their own); a complete run folder is reused, so rerunning
 after an interruption continues where it stopped (``--fresh`` starts the chosen figures again, as
 after a change of the code). Run from the repository root::
 
