@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import json
@@ -114,16 +115,22 @@ def _toolchain(device: str) -> dict:
     return out
 
 
-def gpus() -> str:
-    """The GPUs ``nvidia-smi -L`` lists ("" when none is visible)."""
+@functools.lru_cache(maxsize=None)
+def nvidia_smi(*args: str) -> str:
+    """What ``nvidia-smi ARGS`` prints ("" without nvidia-smi or when it fails); asked once per process."""
     smi = shutil.which("nvidia-smi")
     if not smi:
         return ""
     try:
-        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20)
+        out = subprocess.run([smi, *args], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def gpus() -> str:
+    """The GPUs ``nvidia-smi -L`` lists ("" when none is visible)."""
+    return nvidia_smi("-L")
 
 
 def _cpu() -> str:

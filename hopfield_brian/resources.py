@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 
+from .build_cache import nvidia_smi
 from .errors import ConfigError
 
 BYTES_PER_SYNAPSE = 48
@@ -100,14 +100,9 @@ def spike_rate(model, config) -> float:
 
 def gpu_memory_bytes() -> int | None:
     """Memory of the first GPU ``nvidia-smi`` lists (None when none is visible)."""
-    smi = shutil.which("nvidia-smi")
-    if not smi:
-        return None
     try:
-        out = subprocess.run([smi, "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
-                             capture_output=True, text=True, timeout=20)
-        return int(float(out.stdout.split()[0]) * 2**20) if out.returncode == 0 else None
-    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
+        return int(float(nvidia_smi("--query-gpu=memory.total", "--format=csv,noheader,nounits").split()[0]) * 2**20)
+    except (ValueError, IndexError):
         return None
 
 

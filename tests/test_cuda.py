@@ -63,3 +63,13 @@ def test_cuda_replicas_give_the_spikes_of_cpp_standalone():
                  if t is not None]
         print(f"cuda_standalone {options} vs cpp_standalone: {len(split)} of 40 trials split, at {split} s")
         assert len(split) <= 4, options
+
+
+def test_gpu_memory_is_read_from_nvidia_smi_in_mib(monkeypatch):
+    """The GPU memory that sizes the default number of replicas: nvidia-smi's MiB, or None without a GPU."""
+    from hopfield_brian import resources
+
+    monkeypatch.setattr(resources, "nvidia_smi", lambda *args: "143771\n143771")
+    assert resources.gpu_memory_bytes() == 143771 * 2**20  # the first GPU's
+    monkeypatch.setattr(resources, "nvidia_smi", lambda *args: "")
+    assert resources.gpu_memory_bytes() is None
